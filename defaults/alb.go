@@ -1,0 +1,4 @@
+package defaults
+
+// awsALBRules: rules not written yet.
+var awsALBRules = []Rule{}

@@ -1,0 +1,194 @@
+package defaults
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// kubernetesDefaultGracePeriod is what the API server writes into terminationGracePeriodSeconds
+// before admission webhooks run, so a webhook cannot tell it from a value the user wrote.
+const kubernetesDefaultGracePeriod = 30
+
+var (
+	podSpecPath    = field.NewPath("spec", "template", "spec")
+	containersPath = podSpecPath.Child("containers")
+)
+
+// deploymentIsWebSocket: a container port named as WebSocket, or pods selected by a WebSocket
+// Service of the namespace.
+func deploymentIsWebSocket(ev *evaluation) bool {
+	return len(webSocketContainers(ev, ev.deployment())) > 0
+}
+
+// webSocketContainers returns the indexes of the containers that serve WebSocket traffic:
+// those with a port named as WebSocket, those that a WebSocket Service port targets, or, for a
+// Deployment marked only by annotation or a Service that names no port, every container.
+func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
+	containers := d.Spec.Template.Spec.Containers
+	var byName, byService []int
+	selected := false
+	for i, c := range containers {
+		for _, p := range c.Ports {
+			if IsWebSocketPortName(p.Name) {
+				byName = append(byName, i)
+				break
+			}
+		}
+	}
+	if len(byName) > 0 {
+		return byName
+	}
+	for si := range ev.facts.Services {
+		svc := &ev.facts.Services[si]
+		if !IsWebSocketService(svc) || !selectsPods(svc, d.Spec.Template.Labels) {
+			continue
+		}
+		selected = true
+		for _, pi := range webSocketServicePorts(svc) {
+			for ci, c := range containers {
+				for _, cp := range c.Ports {
+					if targetsContainerPort(svc.Spec.Ports[pi], cp) {
+						byService = appendUnique(byService, ci)
+					}
+				}
+			}
+		}
+	}
+	if len(byService) > 0 {
+		return byService
+	}
+	if selected || ev.annots[AnnotationWebSocket] == "true" {
+		all := make([]int, len(containers))
+		for i := range containers {
+			all[i] = i
+		}
+		return all
+	}
+	return nil
+}
+
+// checkDeploymentPreStop injects a preStop sleep so that the pod leaves the Service endpoints,
+// and load balancers stop sending new WebSocket handshakes, before the process gets SIGTERM.
+// The native sleep action needs no shell, unlike `exec: sleep`, which fails in distroless images.
+func checkDeploymentPreStop(ev *evaluation) {
+	d := ev.deployment()
+	for _, i := range webSocketContainers(ev, d) {
+		c := d.Spec.Template.Spec.Containers[i]
+		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
+			if sleepsViaShell(c.Lifecycle.PreStop) {
+				ev.warn(containersPath.Index(i).Child("lifecycle", "preStop", "exec"),
+					"an exec sleep fails in images without a shell (distroless, scratch) and the pod is then killed without draining; use lifecycle.preStop.sleep.seconds instead")
+			}
+			continue
+		}
+		ev.setDefault(
+			fmt.Sprintf("set %s.lifecycle.preStop.sleep.seconds=%d (lets load balancers stop routing new connections to the pod before it gets SIGTERM)", containersPath.Index(i), ev.policy.PreStopSeconds),
+			map[string]any{"sleep": map[string]any{"seconds": ev.policy.PreStopSeconds}},
+			"spec", "template", "spec", "containers", strconv.Itoa(i), "lifecycle", "preStop")
+	}
+}
+
+// checkDeploymentGracePeriod makes the grace period cover the preStop sleep plus the drain. A
+// grace period not longer than the sleep is a violation: the kubelet SIGKILLs the container
+// before the application can close a single connection.
+func checkDeploymentGracePeriod(ev *evaluation) {
+	d := ev.deployment()
+	var longestSleep int64
+	for _, i := range webSocketContainers(ev, d) {
+		if s, ok := preStopSleepSeconds(d.Spec.Template.Spec.Containers[i].Lifecycle); ok {
+			longestSleep = max(longestSleep, s)
+		}
+	}
+	needed := longestSleep + ev.policy.DrainSeconds
+	path := podSpecPath.Child("terminationGracePeriodSeconds")
+	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
+	if grace == nil || *grace == kubernetesDefaultGracePeriod {
+		if grace == nil || *grace < needed {
+			ev.p.replace(ev.rule,
+				fmt.Sprintf("set %s=%d (covers the %ds preStop sleep and %ds to drain WebSocket connections)", path, needed, longestSleep, ev.policy.DrainSeconds),
+				needed, "spec", "template", "spec", "terminationGracePeriodSeconds")
+		}
+		return
+	}
+	switch {
+	case longestSleep > 0 && *grace <= longestSleep:
+		ev.violate(path, strconv.FormatInt(*grace, 10),
+			fmt.Sprintf("is not longer than the %ds preStop sleep, so the container is killed before it can close its WebSocket connections", longestSleep),
+			fmt.Sprintf("set it to at least %d (preStop sleep + %ds drain)", needed, ev.policy.DrainSeconds))
+	case *grace < needed:
+		ev.warn(path, fmt.Sprintf("%d leaves the application %ds after the preStop sleep to close WebSocket connections; %d would give it the %ds drain time of the policy",
+			*grace, *grace-longestSleep, needed, ev.policy.DrainSeconds))
+	}
+}
+
+// checkDeploymentReadiness warns about WebSocket containers without a readiness probe: new
+// connections reach a pod as soon as it starts, before it can accept them.
+func checkDeploymentReadiness(ev *evaluation) {
+	d := ev.deployment()
+	for _, i := range webSocketContainers(ev, d) {
+		if d.Spec.Template.Spec.Containers[i].ReadinessProbe == nil {
+			ev.warn(containersPath.Index(i).Child("readinessProbe"),
+				"is missing: WebSocket handshakes reach the pod before it can accept them and fail during every rollout; add a readinessProbe")
+		}
+	}
+}
+
+// checkDeploymentRecreate warns about the Recreate strategy, which stops every pod at once and
+// so drops every WebSocket connection together on each rollout.
+func checkDeploymentRecreate(ev *evaluation) {
+	if ev.deployment().Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+		ev.warn(field.NewPath("spec", "strategy", "type"),
+			"Recreate stops every pod at once, so every WebSocket client disconnects and reconnects together on each rollout; use RollingUpdate")
+	}
+}
+
+// preStopSleepSeconds reads how long a preStop hook sleeps: the native sleep action, or an exec
+// of `sleep N` (directly or through a shell).
+func preStopSleepSeconds(l *corev1.Lifecycle) (int64, bool) {
+	if l == nil || l.PreStop == nil {
+		return 0, false
+	}
+	if l.PreStop.Sleep != nil {
+		return l.PreStop.Sleep.Seconds, true
+	}
+	if l.PreStop.Exec != nil {
+		fields := strings.Fields(strings.Join(l.PreStop.Exec.Command, " "))
+		for i := 0; i+1 < len(fields); i++ {
+			if strings.HasSuffix(fields[i], "sleep") {
+				if n, err := strconv.ParseInt(strings.Trim(fields[i+1], `"';`), 10, 64); err == nil {
+					return n, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// sleepsViaShell reports whether a preStop hook runs `sleep` through exec.
+func sleepsViaShell(h *corev1.LifecycleHandler) bool {
+	if h.Exec == nil {
+		return false
+	}
+	for _, arg := range h.Exec.Command {
+		for f := range strings.FieldsSeq(arg) {
+			if f == "sleep" || strings.HasSuffix(f, "/sleep") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func appendUnique(s []int, v int) []int {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}

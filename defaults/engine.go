@@ -1,0 +1,233 @@
+package defaults
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Rule is one entry of the catalog: a stable ID, the kind it judges, and the function that
+// judges. Adding a rule means adding one function and one entry to catalog.
+type Rule struct {
+	// ID is stable and unique; users name it in AnnotationSkipRules and docs/rules.md lists it.
+	ID string
+	// Kind is the group and kind the rule judges.
+	Kind schema.GroupKind
+	// Summary is one line for listings: what the rule does.
+	Summary string
+	check   func(*evaluation)
+}
+
+// Kinds wsguard judges.
+var (
+	KindDeployment = schema.GroupKind{Group: "apps", Kind: "Deployment"}
+	KindService    = schema.GroupKind{Group: "", Kind: "Service"}
+	KindIngress    = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
+)
+
+// kindSupport says how to recognise WebSocket objects of one kind.
+type kindSupport struct {
+	// detect reports whether an object without an explicit AnnotationWebSocket carries WebSocket
+	// traffic.
+	detect func(*evaluation) bool
+}
+
+// kinds lists the kinds the engine judges; every other kind is returned untouched.
+var kinds = map[schema.GroupKind]kindSupport{
+	KindDeployment: {detect: deploymentIsWebSocket},
+	KindService:    {detect: serviceIsWebSocket},
+	KindIngress:    {detect: ingressIsWebSocket},
+}
+
+// Supports reports whether the engine judges objects of a kind.
+func Supports(gk schema.GroupKind) bool {
+	_, ok := kinds[gk]
+	return ok
+}
+
+// Rules returns the catalog, in evaluation order.
+func Rules() []Rule {
+	return slices.Clone(catalog)
+}
+
+// RuleByID returns the rule with the given ID.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range catalog {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Evaluate judges one object as if it were admitted into an opted-in namespace. It never
+// changes obj: when rules inject defaults, Result.Object is a changed copy.
+//
+// Deciding whether the namespace opted in, and whether violations deny or warn, is the
+// caller's business (see OptedIn and EnforcementFor): Evaluate reports what it finds.
+func Evaluate(obj *unstructured.Unstructured, policy Policy, facts Facts) Result {
+	ev := &evaluation{
+		p:      newPatcher(obj.Object),
+		policy: policy,
+		facts:  &facts,
+		gk:     obj.GroupVersionKind().GroupKind(),
+	}
+	ev.run()
+	res := ev.result
+	res.Object = obj
+	if ev.p.working != nil {
+		res.Object = &unstructured.Unstructured{Object: ev.p.working}
+	}
+	res.Changes = ev.p.changes
+	return res
+}
+
+// evaluation is the state of one Evaluate call. Rules read the object through it and write
+// only through its patcher, so every change is recorded.
+type evaluation struct {
+	p      *patcher
+	policy Policy
+	facts  *Facts
+	gk     schema.GroupKind
+	result Result
+	rule   string            // the rule that is running, for attribution
+	skip   map[string]bool   // rules skipped by annotation
+	views  map[string]any    // typed read-only views, keyed by kind
+	viewAt map[string]int    // number of changes when each view was made
+	annots map[string]string // annotations as they were before any rule ran
+}
+
+func (ev *evaluation) run() {
+	support, ok := kinds[ev.gk]
+	if !ok {
+		return
+	}
+	ev.annots = stringMap(ev.p.object(), "metadata", "annotations")
+	ev.rule = "websocket-annotation"
+	if explicit, set := webSocketAnnotation(ev.annots); set {
+		if !explicit {
+			return
+		}
+	} else {
+		if raw, present := ev.annots[AnnotationWebSocket]; present {
+			ev.violate(annotationPath(AnnotationWebSocket), raw, "is not a valid value", `write "true" to mark the object as WebSocket or "false" to opt it out`)
+			ev.result.WebSocket = true
+			return
+		}
+		if !ev.safeDetect(support.detect) {
+			return
+		}
+	}
+	ev.result.WebSocket = true
+	if !ev.applyOverrides() {
+		return // invalid overrides are violations; defaults computed from them would be wrong
+	}
+	for _, r := range catalog {
+		if r.Kind != ev.gk || ev.skip[r.ID] {
+			continue
+		}
+		ev.rule = r.ID
+		r.check(ev)
+		if ev.failed() {
+			return
+		}
+	}
+	ev.recordAppliedRules()
+}
+
+// safeDetect runs a detector; an object whose fields cannot be read as its kind is reported.
+func (ev *evaluation) safeDetect(detect func(*evaluation) bool) bool {
+	is := detect(ev)
+	return is && !ev.failed()
+}
+
+// failed reports whether the object could not be read as its kind (see malformed).
+func (ev *evaluation) failed() bool {
+	return len(ev.result.Violations) > 0 && ev.result.Violations[len(ev.result.Violations)-1].Rule == ruleMalformed
+}
+
+const ruleMalformed = "malformed-object"
+
+// recordAppliedRules adds the IDs of the rules that changed the object to AnnotationAppliedRules,
+// keeping IDs that earlier admissions wrote there.
+func (ev *evaluation) recordAppliedRules() {
+	if len(ev.p.changes) == 0 {
+		return
+	}
+	ids := strings.Split(ev.annots[AnnotationAppliedRules], ",")
+	for _, c := range ev.p.changes {
+		ids = append(ids, c.Rule)
+	}
+	ids = slices.DeleteFunc(ids, func(s string) bool { return strings.TrimSpace(s) == "" })
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	value := strings.Join(ids, ",")
+	if value == ev.annots[AnnotationAppliedRules] {
+		return
+	}
+	ev.rule = "applied-rules"
+	ev.p.replace(ev.rule, "recorded the rules that changed this object", value, "metadata", "annotations", AnnotationAppliedRules)
+}
+
+// setDefault writes a default for the running rule when the field is empty.
+func (ev *evaluation) setDefault(message string, value any, path ...string) bool {
+	return ev.p.setDefault(ev.rule, message, value, path...)
+}
+
+// setAnnotationDefault writes an annotation for the running rule when it is absent.
+func (ev *evaluation) setAnnotationDefault(key, value, why string) bool {
+	return ev.setDefault(fmt.Sprintf("set %s=%s (%s)", key, value, why), value, "metadata", "annotations", key)
+}
+
+// annotation returns an annotation of the object as it is now.
+func (ev *evaluation) annotation(key string) (string, bool) {
+	v, ok := ev.p.get("metadata", "annotations", key)
+	s, isString := v.(string)
+	return s, ok && isString
+}
+
+// violate reports a value that breaks WebSocket traffic.
+func (ev *evaluation) violate(path *field.Path, value, reason, fix string) {
+	ev.result.Violations = append(ev.result.Violations, Violation{Rule: ev.rule, Field: path.String(), Value: value, Reason: reason, Fix: fix})
+}
+
+// warn reports advice that never blocks.
+func (ev *evaluation) warn(path *field.Path, message string) {
+	f := ""
+	if path != nil {
+		f = path.String()
+	}
+	ev.result.Warnings = append(ev.result.Warnings, Warning{Rule: ev.rule, Field: f, Message: message})
+}
+
+// malformed reports that the object's fields cannot be read as its kind, and stops evaluation.
+func (ev *evaluation) malformed(err error) {
+	ev.result.Violations = append(ev.result.Violations, Violation{
+		Rule:   ruleMalformed,
+		Field:  "<object>",
+		Reason: fmt.Sprintf("cannot be read as a %s: %v", ev.gk.Kind, err),
+		Fix:    "correct the object so that it matches the " + ev.gk.Kind + " schema",
+	})
+}
+
+// annotationPath is the field path of an annotation, as Kubernetes prints it.
+func annotationPath(key string) *field.Path {
+	return field.NewPath("metadata", "annotations").Key(key)
+}
+
+// stringMap reads a map of strings at path; values that are not strings are left out.
+func stringMap(obj map[string]any, path ...string) map[string]string {
+	m, _, _ := unstructured.NestedFieldNoCopy(obj, path...)
+	raw, _ := m.(map[string]any)
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}

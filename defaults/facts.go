@@ -1,0 +1,52 @@
+package defaults
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Facts are the related objects a rule may need to judge an object: the webhook reads them from
+// its cache, the CLI from the other objects in its input. Facts are read, never changed.
+type Facts struct {
+	// Namespace is the object's namespace; nil when unknown.
+	Namespace *corev1.Namespace
+	// Services are the Services of the object's namespace.
+	Services []corev1.Service
+	// Ingresses are the Ingresses of the object's namespace.
+	Ingresses []networkingv1.Ingress
+	// IngressClasses are the cluster's IngressClasses.
+	IngressClasses []networkingv1.IngressClass
+	// BackendConfigs are the GKE BackendConfigs (cloud.google.com) of the object's namespace.
+	BackendConfigs []unstructured.Unstructured
+	// BackendConfigsKnown is false when BackendConfigs could not be read (the CRD is not
+	// installed or not readable), so that a missing one is not mistaken for an absent one.
+	BackendConfigsKnown bool
+}
+
+// service returns the Service with the given name, or nil.
+func (f *Facts) service(name string) *corev1.Service {
+	for i := range f.Services {
+		if f.Services[i].Name == name {
+			return &f.Services[i]
+		}
+	}
+	return nil
+}
+
+// OptedIn reports whether a namespace asked for wsguard with the inject label.
+func OptedIn(ns *corev1.Namespace) bool {
+	return ns != nil && ns.Labels[LabelInject] == InjectEnabled
+}
+
+// EnforcementFor returns the mode for objects of a namespace: the namespace annotation may turn
+// enforcement into warnings, and the cluster-wide warn mode wins over a namespace's "enforce".
+func EnforcementFor(p Policy, ns *corev1.Namespace) Enforcement {
+	if p.Enforcement == Warn {
+		return Warn
+	}
+	if ns != nil && Enforcement(ns.Annotations[AnnotationEnforcement]) == Warn {
+		return Warn
+	}
+	return Enforce
+}

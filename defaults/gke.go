@@ -1,0 +1,4 @@
+package defaults
+
+// gkeRules: rules not written yet.
+var gkeRules = []Rule{}

@@ -1,0 +1,4 @@
+package defaults
+
+// haproxyRules: rules not written yet.
+var haproxyRules = []Rule{}

@@ -1,0 +1,4 @@
+package defaults
+
+// ingressNGINXRules: rules not written yet.
+var ingressNGINXRules = []Rule{}

@@ -1,0 +1,147 @@
+package defaults
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// patcher edits a copy of the object one field at a time and records each edit as a JSON-patch
+// operation. Recording the edits, instead of diffing a re-encoded object, is what guarantees
+// that only the fields a rule owns change and that fields unknown to the Go types survive.
+type patcher struct {
+	original map[string]any
+	working  map[string]any // nil until the first edit (copy on write)
+	changes  []Change
+}
+
+func newPatcher(obj map[string]any) *patcher {
+	return &patcher{original: obj}
+}
+
+// object is the current state: the original until the first edit.
+func (p *patcher) object() map[string]any {
+	if p.working != nil {
+		return p.working
+	}
+	return p.original
+}
+
+func (p *patcher) writable() map[string]any {
+	if p.working == nil {
+		p.working = runtime.DeepCopyJSON(p.original)
+	}
+	return p.working
+}
+
+// get returns the value at path and whether it exists. Path elements index maps by key and
+// lists by decimal index.
+func (p *patcher) get(path ...string) (any, bool) {
+	var node any = p.object()
+	for _, seg := range path {
+		switch n := node.(type) {
+		case map[string]any:
+			v, ok := n[seg]
+			if !ok {
+				return nil, false
+			}
+			node = v
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(n) {
+				return nil, false
+			}
+			node = n[i]
+		default:
+			return nil, false
+		}
+	}
+	return node, true
+}
+
+// setDefault writes value at path only when nothing is there, creating missing parent maps.
+// It never overwrites a user's value and reports whether it wrote.
+func (p *patcher) setDefault(rule, message string, value any, path ...string) bool {
+	if v, ok := p.get(path...); ok && v != nil {
+		return false
+	}
+	p.write(rule, message, value, path)
+	return true
+}
+
+// replace writes value at path whether or not something is there. Rules use it only for
+// values they merge into (a list of Service names, a list of attributes), never to overwrite.
+func (p *patcher) replace(rule, message string, value any, path ...string) {
+	p.write(rule, message, value, path)
+}
+
+// write walks path in the working copy. At the first missing map it adds the rest of the path
+// as one nested value, because JSON patch cannot add below a parent that does not exist.
+func (p *patcher) write(rule, message string, value any, path []string) {
+	var node any = p.writable()
+	for i, seg := range path {
+		last := i == len(path)-1
+		var (
+			child  any
+			exists bool
+		)
+		switch n := node.(type) {
+		case map[string]any:
+			child, exists = n[seg]
+			if exists && child == nil {
+				exists = false // an explicit null is replaced like a missing field
+			}
+			if last || !exists {
+				op := "add"
+				if exists {
+					op = "replace"
+				}
+				v := nest(value, path[i+1:])
+				n[seg] = v
+				p.record(rule, message, op, path[:i+1], runtime.DeepCopyJSONValue(v))
+				return
+			}
+		case []any:
+			idx, err := strconv.Atoi(seg)
+			if err != nil || idx < 0 || idx >= len(n) {
+				panic(fmt.Sprintf("defaults: rule %s wrote through a missing list element %q", rule, pointer(path[:i+1])))
+			}
+			if last {
+				n[idx] = value
+				p.record(rule, message, "replace", path, runtime.DeepCopyJSONValue(value))
+				return
+			}
+			child = n[idx]
+		default:
+			panic(fmt.Sprintf("defaults: rule %s wrote below a scalar at %q", rule, pointer(path[:i])))
+		}
+		node = child
+	}
+}
+
+func (p *patcher) record(rule, message, op string, path []string, value any) {
+	p.changes = append(p.changes, Change{Rule: rule, Op: op, Path: pointer(path), Value: value, Message: message})
+}
+
+// nest wraps value in one map per remaining path element.
+func nest(value any, rest []string) any {
+	for i := len(rest) - 1; i >= 0; i-- {
+		value = map[string]any{rest[i]: value}
+	}
+	return value
+}
+
+// pointerEscaper escapes a JSON pointer segment; it is safe for concurrent use.
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// pointer renders a path as a JSON pointer (RFC 6901): "~" becomes "~0" and "/" becomes "~1".
+func pointer(path []string) string {
+	var b strings.Builder
+	for _, seg := range path {
+		b.WriteByte('/')
+		b.WriteString(pointerEscaper.Replace(seg))
+	}
+	return b.String()
+}

@@ -1,0 +1,223 @@
+package defaults
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Enforcement says what happens to an object that breaks WebSocket traffic.
+type Enforcement string
+
+const (
+	// Enforce denies such objects (the default).
+	Enforce Enforcement = "enforce"
+	// Warn admits them with admission warnings, which kubectl prints.
+	Warn Enforcement = "warn"
+)
+
+// Policy holds the values the rules enforce. It is read from the --config file; every field has
+// a documented default (DefaultPolicy), so an empty file is a valid policy.
+type Policy struct {
+	// Enforcement is the cluster-wide mode; a namespace annotation can lower it to warn.
+	Enforcement Enforcement `json:"enforcement,omitempty"`
+	// TimeoutSeconds is the idle/read/send timeout injected on proxies in front of WebSocket
+	// backends.
+	TimeoutSeconds int64 `json:"timeoutSeconds,omitempty"`
+	// MinTimeoutSeconds is the shortest timeout accepted on a WebSocket route; shorter ones are
+	// violations. It may not exceed TimeoutSeconds.
+	MinTimeoutSeconds int64 `json:"minTimeoutSeconds,omitempty"`
+	// PreStopSeconds is the preStop sleep injected into WebSocket containers, so that endpoints
+	// are removed from load balancers before the process gets SIGTERM.
+	PreStopSeconds int64 `json:"preStopSeconds,omitempty"`
+	// DrainSeconds is the time the application needs after SIGTERM to close its connections;
+	// the grace period must cover PreStopSeconds + DrainSeconds.
+	DrainSeconds int64 `json:"drainSeconds,omitempty"`
+	// Affinity configures session affinity defaults.
+	Affinity AffinityPolicy `json:"affinity,omitempty"`
+	// IngressClasses maps IngressClass names to controllers, for classes whose IngressClass
+	// object cannot be read. Entries here are added to the built-in mapping.
+	IngressClasses map[string]string `json:"ingressClasses,omitempty"`
+}
+
+// AffinityPolicy configures session affinity, which keeps a reconnecting client on the pod
+// that holds its session state.
+type AffinityPolicy struct {
+	// Enabled turns affinity defaults on (the default) or off.
+	Enabled *bool `json:"enabled,omitempty"`
+	// CookieName is the name of affinity cookies set by ingress controllers.
+	CookieName string `json:"cookieName,omitempty"`
+	// CookieMaxAgeSeconds is the lifetime of affinity cookies.
+	CookieMaxAgeSeconds int64 `json:"cookieMaxAgeSeconds,omitempty"`
+	// ClientIPTimeoutSeconds is the Service ClientIP affinity timeout.
+	ClientIPTimeoutSeconds int64 `json:"clientIPTimeoutSeconds,omitempty"`
+}
+
+// Policy defaults. They follow the guide wsguard grew from: one hour of idle time, a 15 s drain
+// before SIGTERM and the Kubernetes ClientIP default of three hours.
+const (
+	DefaultTimeoutSeconds         = 3600
+	DefaultMinTimeoutSeconds      = 3600
+	DefaultPreStopSeconds         = 15
+	DefaultDrainSeconds           = 30
+	DefaultCookieName             = "WSGUARD_AFFINITY"
+	DefaultCookieMaxAgeSeconds    = 86400
+	DefaultClientIPTimeoutSeconds = 10800
+)
+
+// Limits that keep a policy meaningful. Kubernetes caps ClientIP affinity at one day.
+const (
+	maxTimeoutSeconds         = 7 * 24 * 3600
+	maxPreStopSeconds         = 3600
+	maxClientIPTimeoutSeconds = 86400
+)
+
+// builtinIngressClasses maps the IngressClass names that controllers install by default to the
+// controller value their IngressClass objects carry. Used only when the IngressClass object
+// itself cannot be read.
+var builtinIngressClasses = map[string]string{
+	"nginx":        ControllerIngressNGINX,
+	"nginx-plus":   ControllerF5NGINX,
+	"nginx-org":    ControllerF5NGINX,
+	"haproxy":      ControllerHAProxy,
+	"traefik":      ControllerTraefik,
+	"alb":          ControllerAWSALB,
+	"gce":          ControllerGCE,
+	"gce-internal": ControllerGCE,
+}
+
+// DefaultPolicy returns the policy used when no config file is given.
+func DefaultPolicy() Policy {
+	enabled := true
+	return Policy{
+		Enforcement:       Enforce,
+		TimeoutSeconds:    DefaultTimeoutSeconds,
+		MinTimeoutSeconds: DefaultMinTimeoutSeconds,
+		PreStopSeconds:    DefaultPreStopSeconds,
+		DrainSeconds:      DefaultDrainSeconds,
+		Affinity: AffinityPolicy{
+			Enabled:                &enabled,
+			CookieName:             DefaultCookieName,
+			CookieMaxAgeSeconds:    DefaultCookieMaxAgeSeconds,
+			ClientIPTimeoutSeconds: DefaultClientIPTimeoutSeconds,
+		},
+	}
+}
+
+// ParsePolicy reads a policy from YAML or JSON. Fields left out take their defaults; unknown
+// fields and invalid values are errors that name the field.
+func ParsePolicy(data []byte) (Policy, error) {
+	var p Policy
+	if len(bytes.TrimSpace(data)) > 0 {
+		if err := yaml.UnmarshalStrict(data, &p); err != nil {
+			return Policy{}, fmt.Errorf("policy: %w", err)
+		}
+	}
+	p = p.withDefaults()
+	if err := p.Validate(); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
+}
+
+func (p Policy) withDefaults() Policy {
+	d := DefaultPolicy()
+	if p.Enforcement == "" {
+		p.Enforcement = d.Enforcement
+	}
+	if p.TimeoutSeconds == 0 {
+		p.TimeoutSeconds = d.TimeoutSeconds
+	}
+	if p.MinTimeoutSeconds == 0 {
+		p.MinTimeoutSeconds = min(d.MinTimeoutSeconds, p.TimeoutSeconds)
+	}
+	if p.PreStopSeconds == 0 {
+		p.PreStopSeconds = d.PreStopSeconds
+	}
+	if p.DrainSeconds == 0 {
+		p.DrainSeconds = d.DrainSeconds
+	}
+	if p.Affinity.Enabled == nil {
+		p.Affinity.Enabled = d.Affinity.Enabled
+	}
+	if p.Affinity.CookieName == "" {
+		p.Affinity.CookieName = d.Affinity.CookieName
+	}
+	if p.Affinity.CookieMaxAgeSeconds == 0 {
+		p.Affinity.CookieMaxAgeSeconds = d.Affinity.CookieMaxAgeSeconds
+	}
+	if p.Affinity.ClientIPTimeoutSeconds == 0 {
+		p.Affinity.ClientIPTimeoutSeconds = d.Affinity.ClientIPTimeoutSeconds
+	}
+	return p
+}
+
+// Validate reports every invalid value of the policy at once.
+func (p Policy) Validate() error {
+	var errs []error
+	bad := func(field string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("policy: %s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	switch p.Enforcement {
+	case Enforce, Warn:
+	default:
+		bad("enforcement", "%q is not a mode; use %q or %q", p.Enforcement, Enforce, Warn)
+	}
+	inRange := func(field string, v, lo, hi int64) {
+		if v < lo || v > hi {
+			bad(field, "%d is out of range; use %d to %d", v, lo, hi)
+		}
+	}
+	inRange("timeoutSeconds", p.TimeoutSeconds, 1, maxTimeoutSeconds)
+	inRange("minTimeoutSeconds", p.MinTimeoutSeconds, 1, maxTimeoutSeconds)
+	if p.MinTimeoutSeconds > p.TimeoutSeconds {
+		bad("minTimeoutSeconds", "%d is above timeoutSeconds (%d): wsguard would deny its own defaults", p.MinTimeoutSeconds, p.TimeoutSeconds)
+	}
+	inRange("preStopSeconds", p.PreStopSeconds, 1, maxPreStopSeconds)
+	inRange("drainSeconds", p.DrainSeconds, 1, maxTimeoutSeconds)
+	inRange("affinity.cookieMaxAgeSeconds", p.Affinity.CookieMaxAgeSeconds, 1, maxTimeoutSeconds*52)
+	inRange("affinity.clientIPTimeoutSeconds", p.Affinity.ClientIPTimeoutSeconds, 1, maxClientIPTimeoutSeconds)
+	if !isCookieName(p.Affinity.CookieName) {
+		bad("affinity.cookieName", "%q is not a valid cookie name (letters, digits, '-', '_', '.')", p.Affinity.CookieName)
+	}
+	for class, controller := range p.IngressClasses {
+		if class == "" || controller == "" {
+			bad("ingressClasses", "class %q maps to %q; both must be non-empty", class, controller)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// AffinityEnabled reports whether affinity defaults are on.
+func (p Policy) AffinityEnabled() bool {
+	return p.Affinity.Enabled == nil || *p.Affinity.Enabled
+}
+
+// GracePeriodSeconds is the shortest termination grace period that covers the preStop sleep and
+// the drain.
+func (p Policy) GracePeriodSeconds() int64 {
+	return p.PreStopSeconds + p.DrainSeconds
+}
+
+// controllerForClass maps an IngressClass name through the policy and the built-in table.
+func (p Policy) controllerForClass(class string) string {
+	if c, ok := p.IngressClasses[class]; ok {
+		return c
+	}
+	return builtinIngressClasses[class]
+}
+
+func isCookieName(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.", r)) {
+			return false
+		}
+	}
+	return true
+}

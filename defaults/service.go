@@ -1,0 +1,86 @@
+package defaults
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+var servicePortsPath = field.NewPath("spec", "ports")
+
+func serviceIsWebSocket(ev *evaluation) bool {
+	return IsWebSocketService(ev.service())
+}
+
+// checkServiceAffinity defaults ClientIP session affinity, so that a client that reconnects after
+// a dropped WebSocket lands on the pod that holds its session. The API server writes
+// sessionAffinity "None" before admission, so "None" counts as unset; users who want None say
+// so with the wsguard.io/affinity annotation.
+func checkServiceAffinity(ev *evaluation) {
+	svc := ev.service()
+	if !ev.policy.AffinityEnabled() || svc.Spec.ClusterIP == corev1.ClusterIPNone || svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return
+	}
+	if svc.Spec.SessionAffinity != "" && svc.Spec.SessionAffinity != corev1.ServiceAffinityNone {
+		return
+	}
+	timeout := ev.policy.Affinity.ClientIPTimeoutSeconds
+	ev.p.replace(ev.rule, "set spec.sessionAffinity=ClientIP (a reconnecting WebSocket client returns to the pod that holds its session)",
+		string(corev1.ServiceAffinityClientIP), "spec", "sessionAffinity")
+	ev.setDefault(fmt.Sprintf("set spec.sessionAffinityConfig.clientIP.timeoutSeconds=%d", timeout),
+		timeout, "spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds")
+}
+
+// checkServiceAppProtocol sets the standard appProtocol on ports that say WebSocket only by name,
+// so that meshes and gateways that read appProtocol (Istio >= 1.24) treat them as HTTP/1.1.
+func checkServiceAppProtocol(ev *evaluation) {
+	for i, p := range ev.service().Spec.Ports {
+		if p.AppProtocol != nil || !IsWebSocketPortName(p.Name) || isHTTP2Protocol(p.Name) {
+			continue
+		}
+		value := AppProtocolWS
+		if strings.Contains(strings.ToLower(p.Name), "wss") || p.Port == 443 {
+			value = AppProtocolWSS
+		}
+		ev.setDefault(fmt.Sprintf("set %s.appProtocol=%s (declares the port's protocol to meshes and gateways)", servicePortsPath.Index(i), value),
+			value, "spec", "ports", strconv.Itoa(i), "appProtocol")
+	}
+}
+
+// checkServiceHTTP2Port denies WebSocket ports declared as HTTP/2: proxies that trust the
+// declaration (Istio protocol selection, gateways reading appProtocol) speak HTTP/2 to the
+// backend, and HTTP/2 cannot carry the HTTP/1.1 Upgrade a WebSocket handshake needs.
+func checkServiceHTTP2Port(ev *evaluation) {
+	svc := ev.service()
+	for _, i := range webSocketServicePorts(svc) {
+		p := svc.Spec.Ports[i]
+		if p.AppProtocol != nil && isHTTP2Protocol(*p.AppProtocol) {
+			ev.violate(servicePortsPath.Index(i).Child("appProtocol"), *p.AppProtocol,
+				"declares HTTP/2 on a WebSocket port, and HTTP/2 cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake",
+				fmt.Sprintf("set appProtocol to %s (or %s over TLS)", AppProtocolWS, AppProtocolWSS))
+			continue
+		}
+		if isHTTP2Protocol(p.Name) {
+			ev.violate(servicePortsPath.Index(i).Child("name"), p.Name,
+				"starts with an HTTP/2 protocol prefix, so Istio's protocol selection speaks HTTP/2 to it, which cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake",
+				`rename the port with an "http-" or "ws-" prefix, or serve HTTP/2 traffic on a separate port`)
+		}
+	}
+}
+
+// isHTTP2Protocol reports whether a port name prefix or an appProtocol declares HTTP/2.
+func isHTTP2Protocol(s string) bool {
+	s = strings.TrimPrefix(strings.ToLower(s), "kubernetes.io/")
+	if strings.HasPrefix(s, "grpc-web") {
+		return false // gRPC-Web runs over HTTP/1.1
+	}
+	prefix, _, _ := strings.Cut(s, "-")
+	switch prefix {
+	case "grpc", "http2", "h2c", "h2":
+		return true
+	}
+	return false
+}

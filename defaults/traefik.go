@@ -1,0 +1,4 @@
+package defaults
+
+// traefikRules: rules not written yet.
+var traefikRules = []Rule{}

@@ -1,0 +1,43 @@
+package defaults
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// Typed views let rules read an object through its Go type. They are read-only copies: writes
+// go through the patcher, and a view is remade after the object changed.
+
+func (ev *evaluation) deployment() *appsv1.Deployment {
+	return view[appsv1.Deployment](ev)
+}
+
+func (ev *evaluation) service() *corev1.Service {
+	return view[corev1.Service](ev)
+}
+
+func (ev *evaluation) ingress() *networkingv1.Ingress {
+	return view[networkingv1.Ingress](ev)
+}
+
+// view converts the current object into T, reusing the last conversion while the object is
+// unchanged. A conversion error marks the object malformed and yields an empty T, so rules
+// never see nil.
+func view[T any](ev *evaluation) *T {
+	key := ev.gk.String()
+	if v, ok := ev.views[key].(*T); ok && ev.viewAt[key] == len(ev.p.changes) {
+		return v
+	}
+	out := new(T)
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(ev.p.object(), out); err != nil {
+		ev.malformed(err)
+		return out
+	}
+	if ev.views == nil {
+		ev.views, ev.viewAt = map[string]any{}, map[string]int{}
+	}
+	ev.views[key], ev.viewAt[key] = out, len(ev.p.changes)
+	return out
+}

@@ -1,0 +1,79 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wsguard/wsguard/defaults"
+)
+
+// FactsReader gathers the related objects the engine needs from the manager's cache. Lists
+// skip the deep copy: facts are only read.
+type FactsReader struct {
+	// Cache is the manager's cache, warmed at start for every type read here.
+	Cache client.Reader
+	// Live reads straight from the API server; used only when the cache has not yet seen a
+	// namespace the API server just sent a request for.
+	Live client.Reader
+}
+
+// Namespace returns the object's namespace. The API server only calls wsguard for opted-in
+// namespaces, so a cached copy that is missing or not opted in may just be stale (a label added
+// a moment ago): then the namespace is read live.
+func (r FactsReader) Namespace(ctx context.Context, name string) (*corev1.Namespace, error) {
+	ns := &corev1.Namespace{}
+	err := r.Cache.Get(ctx, client.ObjectKey{Name: name}, ns)
+	if err == nil && defaults.OptedIn(ns) {
+		return ns, nil
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("reading namespace %s from the cache: %w", name, err)
+	}
+	if err := r.Live.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
+		return nil, fmt.Errorf("reading namespace %s: %w", name, err)
+	}
+	return ns, nil
+}
+
+// Facts gathers what rules for the given kind need about the namespace's other objects.
+func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gk schema.GroupKind) (defaults.Facts, error) {
+	f := defaults.Facts{Namespace: ns}
+	in := client.InNamespace(ns.Name)
+	var services corev1.ServiceList
+	if err := r.Cache.List(ctx, &services, in, client.UnsafeDisableDeepCopy); err != nil {
+		return f, fmt.Errorf("listing Services of %s: %w", ns.Name, err)
+	}
+	f.Services = services.Items
+	switch gk {
+	case defaults.KindIngress:
+		var classes networkingv1.IngressClassList
+		if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing IngressClasses: %w", err)
+		}
+		f.IngressClasses = classes.Items
+	case defaults.KindService:
+		var ingresses networkingv1.IngressList
+		if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
+		}
+		f.Ingresses = ingresses.Items
+		var classes networkingv1.IngressClassList
+		if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing IngressClasses: %w", err)
+		}
+		f.IngressClasses = classes.Items
+	}
+	return f, nil
+}
+
+// CachedTypes are the types FactsReader reads from the cache; the server starts their
+// informers before it reports ready, so no admission request waits for a cache to fill.
+func CachedTypes() []client.Object {
+	return []client.Object{&corev1.Namespace{}, &corev1.Service{}, &networkingv1.Ingress{}, &networkingv1.IngressClass{}}
+}

@@ -1,0 +1,204 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	"gomodules.xyz/jsonpatch/v2"
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/wsguard/wsguard/defaults"
+)
+
+// factsSource is what a handler needs to know about an object's surroundings.
+type factsSource interface {
+	Namespace(ctx context.Context, name string) (*corev1.Namespace, error)
+	Facts(ctx context.Context, ns *corev1.Namespace, gk schema.GroupKind) (defaults.Facts, error)
+}
+
+// handler serves one kind on one path: mutating (inject defaults, never deny) or validating
+// (deny or warn on violations, never patch).
+type handler struct {
+	kind   servedKind
+	mutate bool
+	policy defaults.Policy
+	facts  factsSource
+	log    logr.Logger
+}
+
+func (h *handler) webhookName() string {
+	if h.mutate {
+		return "mutate"
+	}
+	return "validate"
+}
+
+// Handle implements admission.Handler.
+func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admission.Response) {
+	start := time.Now()
+	defer func() {
+		admissionDuration.WithLabelValues(h.webhookName(), h.kind.GroupKind.Kind, resultLabel(resp)).Observe(time.Since(start).Seconds())
+	}()
+	log := h.log.WithValues("uid", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name, "operation", req.Operation)
+
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return admission.Allowed("wsguard judges only CREATE and UPDATE")
+	}
+	gk := metav1GroupKind(req.Kind)
+	if gk != h.kind.GroupKind {
+		return admission.Errored(http.StatusBadRequest,
+			fmt.Errorf("wsguard: %s serves %s, not %s", h.path(), h.kind.GroupKind, gk))
+	}
+	obj, err := decodeObject(req)
+	if err != nil {
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("wsguard: %w", err))
+	}
+	ns, err := h.facts.Namespace(ctx, req.Namespace)
+	if err != nil {
+		log.Error(err, "cannot read the namespace")
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("wsguard: %w", err))
+	}
+	if !defaults.OptedIn(ns) {
+		return admission.Allowed("namespace has not opted in to wsguard")
+	}
+	facts, err := h.facts.Facts(ctx, ns, gk)
+	if err != nil {
+		log.Error(err, "cannot gather facts")
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("wsguard: %w", err))
+	}
+	res := defaults.Evaluate(obj, h.policy, facts)
+	if !res.WebSocket && len(res.Violations) == 0 {
+		return admission.Allowed("not WebSocket")
+	}
+	if h.mutate {
+		return h.patchResponse(log, res)
+	}
+	return h.verdict(log, res, defaults.EnforcementFor(h.policy, ns))
+}
+
+func (h *handler) path() string {
+	if h.mutate {
+		return h.kind.MutatePath()
+	}
+	return h.kind.ValidatePath()
+}
+
+// patchResponse turns the engine's changes into a JSON patch, each default also announced as a
+// warning that names its rule.
+func (h *handler) patchResponse(log logr.Logger, res defaults.Result) admission.Response {
+	if len(res.Changes) == 0 {
+		return admission.Allowed("nothing to default")
+	}
+	resp := admission.Allowed("")
+	resp.Patches = make([]jsonpatch.JsonPatchOperation, 0, len(res.Changes))
+	for _, c := range res.Changes {
+		resp.Patches = append(resp.Patches, jsonpatch.JsonPatchOperation{Operation: c.Op, Path: c.Path, Value: c.Value})
+		if c.Rule != "applied-rules" {
+			resp.Warnings = append(resp.Warnings, fmt.Sprintf("wsguard [%s]: %s", c.Rule, c.Message))
+		}
+	}
+	for _, id := range res.ChangedBy() {
+		ruleResults.WithLabelValues(id, outcomeDefaulted).Inc()
+	}
+	log.V(1).Info("injected defaults", "rules", res.ChangedBy())
+	return resp
+}
+
+// verdict denies the object in enforce mode when it has violations, naming every offending
+// field; in warn mode it admits it with the same messages as warnings.
+func (h *handler) verdict(log logr.Logger, res defaults.Result, mode defaults.Enforcement) admission.Response {
+	var warnings []string
+	for _, w := range res.Warnings {
+		msg := w.Message
+		if w.Field != "" {
+			msg = w.Field + ": " + msg
+		}
+		warnings = append(warnings, fmt.Sprintf("wsguard [%s]: %s", w.Rule, msg))
+		ruleResults.WithLabelValues(w.Rule, outcomeWarned).Inc()
+	}
+	if len(res.Violations) == 0 {
+		return admission.Allowed("").WithWarnings(warnings...)
+	}
+	if mode == defaults.Warn {
+		for _, v := range res.Violations {
+			warnings = append(warnings, fmt.Sprintf("wsguard [%s] (warn mode, would deny): %s", v.Rule, v.Message()))
+			ruleResults.WithLabelValues(v.Rule, outcomeWarned).Inc()
+		}
+		return admission.Allowed("").WithWarnings(warnings...)
+	}
+	causes := make([]metav1.StatusCause, 0, len(res.Violations))
+	lines := make([]string, 0, len(res.Violations))
+	for _, v := range res.Violations {
+		causes = append(causes, metav1.StatusCause{Type: metav1.CauseTypeFieldValueInvalid, Field: v.Field, Message: v.Message()})
+		lines = append(lines, fmt.Sprintf("[%s] %s", v.Rule, v.Message()))
+		ruleResults.WithLabelValues(v.Rule, outcomeDenied).Inc()
+	}
+	log.V(1).Info("denied", "violations", len(res.Violations))
+	resp := admission.Denied("")
+	resp.Result = &metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    http.StatusUnprocessableEntity,
+		Reason:  metav1.StatusReasonInvalid,
+		Message: "wsguard: this object would break WebSocket traffic:\n" + strings.Join(lines, "\n"),
+		Details: &metav1.StatusDetails{Causes: causes},
+	}
+	resp.Warnings = warnings
+	return resp
+}
+
+// decodeObject reads the request's object as unstructured, keeping integers as int64 and every
+// field the Go types do not know.
+func decodeObject(req admission.Request) (*unstructured.Unstructured, error) {
+	raw := req.Object.Raw
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("the request carries no object")
+	}
+	var m map[string]any
+	if err := utiljson.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("the object is not valid JSON: %w", err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("the object is empty")
+	}
+	obj := &unstructured.Unstructured{Object: m}
+	if obj.GetKind() == "" {
+		obj.SetGroupVersionKind(schemaGVK(req.Kind))
+	}
+	if obj.GroupVersionKind().GroupKind() != metav1GroupKind(req.Kind) {
+		return nil, fmt.Errorf("the object is a %s but the request says %s", obj.GroupVersionKind().GroupKind(), metav1GroupKind(req.Kind))
+	}
+	return obj, nil
+}
+
+func resultLabel(r admission.Response) string {
+	switch {
+	case r.Result != nil && r.Result.Code >= 500:
+		return "error"
+	case r.Result != nil && r.Result.Code == http.StatusBadRequest:
+		return "bad_request"
+	case !r.Allowed:
+		return "denied"
+	case len(r.Patches) > 0:
+		return "patched"
+	default:
+		return "allowed"
+	}
+}
+
+func metav1GroupKind(k metav1.GroupVersionKind) schema.GroupKind {
+	return schema.GroupKind{Group: k.Group, Kind: k.Kind}
+}
+
+func schemaGVK(k metav1.GroupVersionKind) schema.GroupVersionKind {
+	return schema.GroupVersionKind{Group: k.Group, Version: k.Version, Kind: k.Kind}
+}

@@ -1,0 +1,48 @@
+// Package webhooks adapts wsguard's rule engine (package defaults) to Kubernetes admission:
+// it decodes AdmissionReviews, gathers facts from the manager's cache, calls the engine and
+// builds the response. No rule lives here.
+package webhooks
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/wsguard/wsguard/defaults"
+)
+
+// servedKind is one kind of object the webhooks intercept, with the stable paths its mutating
+// and validating handlers are served at.
+type servedKind struct {
+	GroupKind schema.GroupKind
+	// Resource is the plural resource name used in webhook rules.
+	Resource string
+	// Versions are the API versions intercepted; with matchPolicy Equivalent the API server
+	// also sends objects of other versions, converted to one of these.
+	Versions []string
+}
+
+// MutatePath is where the kind's mutating handler is served.
+func (k servedKind) MutatePath() string { return "/mutate/" + k.group() + "/" + k.Resource }
+
+// ValidatePath is where the kind's validating handler is served.
+func (k servedKind) ValidatePath() string { return "/validate/" + k.group() + "/" + k.Resource }
+
+func (k servedKind) group() string {
+	if k.GroupKind.Group == "" {
+		return "core"
+	}
+	return k.GroupKind.Group
+}
+
+// kindVirtualService is Istio's VirtualService in every served version.
+var kindVirtualService = schema.GroupKind{Group: "networking.istio.io", Kind: "VirtualService"}
+
+// ServedKinds lists every kind wsguard intercepts. The webhook configurations, the handler
+// registrations and the generated manifests all derive from this one list.
+func ServedKinds() []servedKind {
+	return []servedKind{
+		{GroupKind: defaults.KindDeployment, Resource: "deployments", Versions: []string{"v1"}},
+		{GroupKind: defaults.KindService, Resource: "services", Versions: []string{"v1"}},
+		{GroupKind: defaults.KindIngress, Resource: "ingresses", Versions: []string{"v1"}},
+		{GroupKind: kindVirtualService, Resource: "virtualservices", Versions: []string{"v1", "v1beta1", "v1alpha3"}},
+	}
+}

@@ -1,0 +1,21 @@
+package webhooks
+
+import (
+	"github.com/go-logr/logr"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/wsguard/wsguard/defaults"
+)
+
+// Register serves the mutating and validating handler of every served kind on the webhook
+// server, at the paths the webhook configurations point to.
+func Register(server webhook.Server, policy defaults.Policy, facts FactsReader, log logr.Logger) {
+	RegisterMetrics()
+	for _, k := range ServedKinds() {
+		for _, mutate := range []bool{true, false} {
+			h := &handler{kind: k, mutate: mutate, policy: policy, facts: facts, log: log.WithName(k.Resource)}
+			server.Register(h.path(), (&admission.Webhook{Handler: h}).WithRecoverPanic(true))
+		}
+	}
+}
