@@ -1,4 +1,161 @@
 package defaults
 
-// ingressNGINXRules: rules not written yet.
-var ingressNGINXRules = []Rule{}
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Annotations of ingress-nginx (kubernetes/ingress-nginx) that the rules read or write. The
+// controller can be started with another prefix (--annotations-prefix); wsguard knows only the
+// default one.
+const (
+	annotationIngressNGINXProxyReadTimeout = "nginx.ingress.kubernetes.io/proxy-read-timeout"
+	annotationIngressNGINXProxySendTimeout = "nginx.ingress.kubernetes.io/proxy-send-timeout"
+	annotationIngressNGINXAffinity         = "nginx.ingress.kubernetes.io/affinity"
+	annotationIngressNGINXAffinityMode     = "nginx.ingress.kubernetes.io/affinity-mode"
+	annotationIngressNGINXCookieName       = "nginx.ingress.kubernetes.io/session-cookie-name"
+	annotationIngressNGINXCookieMaxAge     = "nginx.ingress.kubernetes.io/session-cookie-max-age"
+	annotationIngressNGINXUpstreamHashBy   = "nginx.ingress.kubernetes.io/upstream-hash-by"
+	annotationIngressNGINXBackendProtocol  = "nginx.ingress.kubernetes.io/backend-protocol"
+	// annotationIngressNGINXWebSocketServices does not exist in ingress-nginx: it is F5's
+	// nginx.org/websocket-services with the wrong prefix, and people copy it from blog posts.
+	annotationIngressNGINXWebSocketServices = "nginx.ingress.kubernetes.io/websocket-services"
+)
+
+// ingressNGINXTimeoutAnnotations are the two idle timeouts that end an upgraded connection:
+// nginx applies them to reads from and writes to the backend for the life of the WebSocket.
+var ingressNGINXTimeoutAnnotations = []string{annotationIngressNGINXProxyReadTimeout, annotationIngressNGINXProxySendTimeout}
+
+// ingressNGINXRules: rules that inject defaults come first, then the rules that only judge.
+var ingressNGINXRules = []Rule{
+	{ID: "ingress-nginx-timeouts", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXTimeouts),
+		Summary: "default proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter ones"},
+	{ID: "ingress-nginx-affinity", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXAffinity),
+		Summary: "default persistent cookie affinity; deny affinity together with upstream-hash-by"},
+	{ID: "ingress-nginx-timeout-format", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXTimeoutFormat),
+		Summary: "deny proxy timeouts that are not whole seconds, which ingress-nginx silently replaces with its 60s default"},
+	{ID: "ingress-nginx-backend-protocol", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXBackendProtocol),
+		Summary: "deny backend-protocol GRPC, GRPCS, FCGI and AJP, which cannot carry a WebSocket upgrade"},
+	{ID: "ingress-nginx-websocket-services-noop", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXWebSocketServicesNoop),
+		Summary: "warn that nginx.ingress.kubernetes.io/websocket-services does not exist and does nothing"},
+}
+
+// checkIngressNGINXTimeouts defaults both idle timeouts to the policy timeout, because
+// ingress-nginx closes an upgraded connection after 60s without traffic in one direction. It
+// also denies whole-second values below the policy minimum; values that are not whole seconds
+// are left to ingress-nginx-timeout-format. A value the user wrote, even an invalid one, is never
+// replaced: the user is told instead.
+func checkIngressNGINXTimeouts(ev *evaluation) {
+	want := strconv.FormatInt(ev.policy.TimeoutSeconds, 10)
+	for _, key := range ingressNGINXTimeoutAnnotations {
+		ev.setAnnotationDefault(key, want, "ingress-nginx's default of 60s closes idle WebSocket connections after a minute")
+		raw, ok := ev.annotation(key)
+		if !ok {
+			continue
+		}
+		seconds, valid := parseIngressNGINXSeconds(raw)
+		if !valid || seconds >= ev.policy.MinTimeoutSeconds {
+			continue
+		}
+		ev.violate(annotationPath(key), raw,
+			fmt.Sprintf("makes ingress-nginx close a WebSocket connection after %ds without a message", seconds),
+			fmt.Sprintf("write at least %q (whole seconds, no unit), or remove the annotation to get %q", strconv.FormatInt(ev.policy.MinTimeoutSeconds, 10), want))
+	}
+}
+
+// checkIngressNGINXTimeoutFormat denies timeouts that ingress-nginx cannot read. It parses them
+// with strconv.Atoi and, on failure, silently uses the controller default (60s unless the
+// ConfigMap says otherwise), so "3600s" looks right in the manifest and still drops every idle
+// WebSocket after a minute.
+func checkIngressNGINXTimeoutFormat(ev *evaluation) {
+	example := strconv.FormatInt(ev.policy.TimeoutSeconds, 10)
+	for _, key := range ingressNGINXTimeoutAnnotations {
+		raw, ok := ev.annotation(key)
+		if !ok {
+			continue
+		}
+		if _, valid := parseIngressNGINXSeconds(raw); valid {
+			continue
+		}
+		what := "is not a whole number of seconds"
+		if strings.TrimSpace(raw) == "" {
+			what = "is empty"
+		}
+		ev.violate(annotationPath(key), raw,
+			what+", so ingress-nginx ignores it and applies its default of 60s, which closes idle WebSocket connections after a minute",
+			fmt.Sprintf("write a plain number of seconds without a unit, such as %q", example))
+	}
+}
+
+// parseIngressNGINXSeconds reads a timeout the way ingress-nginx does (strconv.Atoi, no
+// trimming, no unit). Negative numbers parse there but are no timeout, so they count as invalid.
+func parseIngressNGINXSeconds(raw string) (int64, bool) {
+	v, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || v < 0 {
+		return 0, false
+	}
+	return v, true
+}
+
+// checkIngressNGINXAffinity defaults cookie affinity, so that a client reconnecting after a
+// dropped WebSocket reaches the pod that holds its session. Persistent mode keeps sessions in
+// place when the Deployment scales up; the default, balanced, moves some of them to new pods.
+// Users who chose upstream-hash-by keep it. Setting both is denied: ingress-nginx's balancer then
+// uses the cookie and silently ignores the hash.
+func checkIngressNGINXAffinity(ev *evaluation) {
+	affinity, hasAffinity := ev.annotation(annotationIngressNGINXAffinity)
+	hashBy, hasHashBy := ev.annotation(annotationIngressNGINXUpstreamHashBy)
+	if hasAffinity && hasHashBy {
+		ev.violate(annotationPath(annotationIngressNGINXUpstreamHashBy), hashBy,
+			fmt.Sprintf("is set together with %s=%q; ingress-nginx then balances by the affinity cookie and silently ignores the hash, so reconnecting WebSocket clients are not placed the way this annotation says", annotationIngressNGINXAffinity, affinity),
+			fmt.Sprintf("keep one of them: remove %s to use the hash, or remove this annotation to use the cookie", annotationIngressNGINXAffinity))
+		return
+	}
+	if hasAffinity || hasHashBy || !ev.policy.AffinityEnabled() {
+		return
+	}
+	ev.setAnnotationDefault(annotationIngressNGINXAffinity, "cookie",
+		"a reconnecting WebSocket client returns to the pod that holds its session")
+	ev.setAnnotationDefault(annotationIngressNGINXAffinityMode, "persistent",
+		"scaling up does not move existing sessions to new pods")
+	ev.setAnnotationDefault(annotationIngressNGINXCookieName, ev.policy.Affinity.CookieName,
+		"the affinity cookie name of the policy")
+	ev.setAnnotationDefault(annotationIngressNGINXCookieMaxAge, strconv.FormatInt(ev.policy.Affinity.CookieMaxAgeSeconds, 10),
+		"the cookie outlives the browser session for the policy's lifetime")
+}
+
+// checkIngressNGINXBackendProtocol denies backend protocols that have no HTTP/1.1 Upgrade:
+// gRPC runs over HTTP/2 and FastCGI and AJP are request/response protocols, so the WebSocket
+// handshake never reaches the application. ingress-nginx upper-cases and trims the value, and so
+// does this check.
+func checkIngressNGINXBackendProtocol(ev *evaluation) {
+	raw, ok := ev.annotation(annotationIngressNGINXBackendProtocol)
+	if !ok {
+		return
+	}
+	var reason string
+	switch strings.ToUpper(strings.TrimSpace(raw)) {
+	case "GRPC", "GRPCS":
+		reason = "makes ingress-nginx speak gRPC (HTTP/2) to the backend, and HTTP/2 cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake"
+	case "FCGI":
+		reason = "makes ingress-nginx speak FastCGI to the backend, which has no Upgrade, so WebSocket handshakes fail"
+	case "AJP":
+		reason = "makes ingress-nginx speak AJP to the backend, which has no Upgrade, so WebSocket handshakes fail"
+	default:
+		return
+	}
+	ev.violate(annotationPath(annotationIngressNGINXBackendProtocol), raw, reason,
+		`write "HTTP" (or "HTTPS" for a TLS backend), or remove the annotation; route other protocols through a separate Ingress`)
+}
+
+// checkIngressNGINXWebSocketServicesNoop warns about an annotation that ingress-nginx does not
+// know: whoever wrote it believes it turns WebSockets on, and it changes nothing.
+func checkIngressNGINXWebSocketServicesNoop(ev *evaluation) {
+	if _, ok := ev.annotation(annotationIngressNGINXWebSocketServices); !ok {
+		return
+	}
+	ev.warn(annotationPath(annotationIngressNGINXWebSocketServices),
+		"does not exist in ingress-nginx and does nothing (it is a copy of F5 NGINX Ingress Controller's nginx.org/websocket-services); "+
+			"ingress-nginx proxies WebSocket upgrades without configuration, so remove it and rely on proxy-read-timeout and proxy-send-timeout")
+}

@@ -73,12 +73,11 @@ func checkServiceHTTP2Port(ev *evaluation) {
 
 // isHTTP2Protocol reports whether a port name prefix or an appProtocol declares HTTP/2.
 func isHTTP2Protocol(s string) bool {
-	s = strings.TrimPrefix(strings.ToLower(s), "kubernetes.io/")
-	if strings.HasPrefix(s, "grpc-web") {
+	parts := strings.Split(strings.TrimPrefix(strings.ToLower(s), "kubernetes.io/"), "-")
+	if len(parts) > 1 && parts[0] == "grpc" && parts[1] == "web" {
 		return false // gRPC-Web runs over HTTP/1.1
 	}
-	prefix, _, _ := strings.Cut(s, "-")
-	switch prefix {
+	switch parts[0] {
 	case "grpc", "http2", "h2c", "h2":
 		return true
 	}

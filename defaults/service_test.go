@@ -61,6 +61,24 @@ func TestServiceRules(t *testing.T) {
 			violations: []string{"service-http2-port spec.ports[0].name"},
 		},
 		{
+			name: "grpc-websocket is a gRPC port, not gRPC-Web",
+			obj:  replaceOnce(wsService, "{name: websocket, port: 80, targetPort: 8080}", "{name: grpc-websocket, port: 80}"),
+			changes: map[string]any{
+				"/spec/sessionAffinity":       "ClientIP",
+				"/spec/sessionAffinityConfig": map[string]any{"clientIP": map[string]any{"timeoutSeconds": 10800}},
+			},
+			violations: []string{"service-http2-port spec.ports[0].name"},
+		},
+		{
+			name: "a grpc-web port carrying WebSockets is fine",
+			obj:  replaceOnce(wsService, "{name: websocket, port: 80, targetPort: 8080}", "{name: grpc-web-ws, port: 80}"),
+			changes: map[string]any{
+				"/spec/sessionAffinity":       "ClientIP",
+				"/spec/sessionAffinityConfig": map[string]any{"clientIP": map[string]any{"timeoutSeconds": 10800}},
+				"/spec/ports/0/appProtocol":   "kubernetes.io/ws",
+			},
+		},
+		{
 			name: "a user's ClientIP timeout is kept",
 			obj: replaceOnce(wsService, "  sessionAffinity: None",
 				"  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}"),

@@ -1,0 +1,211 @@
+package defaults
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// haproxyIngress routes /ws to a port named "ws", which alone marks it as WebSocket. The class
+// name "haproxy" resolves through the built-in mapping when no IngressClass object is known.
+const haproxyIngress = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  namespace: demo
+  annotations:
+    team: chat
+spec:
+  ingressClassName: haproxy
+  rules:
+  - host: chat.example.com
+    http:
+      paths:
+      - path: /ws
+        pathType: Prefix
+        backend:
+          service: {name: chat, port: {name: ws}}
+`
+
+// haproxyCookie is what haproxy-cookie-persistence writes under the default policy.
+var haproxyCookie = map[string]any{annotationPointer(annotationHAProxyCookiePersistence): DefaultCookieName}
+
+// TestHAProxyIngressRules is the table of the HAProxy rules that judge Ingresses.
+func TestHAProxyIngressRules(t *testing.T) {
+	const snippet = "haproxy.org/backend-config-snippet"
+	snippetViolation := "haproxy-tunnel-timeout-snippet metadata.annotations[" + snippet + "]"
+	chatWith := func(annotations string) []corev1.Service {
+		return []corev1.Service{service(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: chat, namespace: demo, annotations: {`+annotations+`}}
+spec:
+  ports: [{name: ws, port: 80}]`)}
+	}
+
+	runRuleCases(t, []ruleCase{
+		{
+			name:    "a sticky cookie is defaulted (class-name fallback)",
+			obj:     haproxyIngress,
+			changes: haproxyCookie,
+		},
+		{
+			name:    "the controller is resolved through the IngressClass object",
+			obj:     replaceOnce(haproxyIngress, "ingressClassName: haproxy", "ingressClassName: public"),
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("public", ControllerHAProxy, false)}},
+			changes: haproxyCookie,
+		},
+		{
+			name:    "the legacy class annotation counts",
+			obj:     replaceOnce(lbAnnotated(haproxyIngress, "kubernetes.io/ingress.class: haproxy"), "  ingressClassName: haproxy\n", ""),
+			changes: haproxyCookie,
+		},
+		{
+			name:  "an IngressClass object named haproxy for another controller wins over the name",
+			obj:   lbAnnotated(haproxyIngress, "haproxy.org/timeout-tunnel: 1h"),
+			facts: Facts{IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("haproxy", "example.com/other", false)}},
+		},
+		{
+			name: "an Ingress of another controller is untouched",
+			obj: replaceOnce(lbAnnotated(haproxyIngress, "haproxy.org/timeout-tunnel: 1h", snippet+": timeout tunnel 5s"),
+				"ingressClassName: haproxy", "ingressClassName: traefik"),
+		},
+		{
+			name: "a cookie the user chose is kept, under any prefix",
+			obj:  lbAnnotated(haproxyIngress, "haproxy.com/cookie-persistence: SID"),
+		},
+		{
+			name: "cookie-persistence-no-dynamic on the Ingress blocks the default (the controller refuses both)",
+			obj:  lbAnnotated(haproxyIngress, "ingress.kubernetes.io/cookie-persistence-no-dynamic: SID"),
+		},
+		{
+			name:  "a cookie on the backend Service blocks the default",
+			obj:   haproxyIngress,
+			facts: Facts{Services: chatWith(`haproxy.org/cookie-persistence-no-dynamic: SID`)},
+		},
+		{
+			name:    "an unrelated annotation on the backend Service does not",
+			obj:     haproxyIngress,
+			facts:   Facts{Services: chatWith(`haproxy.org/load-balance: leastconn`)},
+			changes: haproxyCookie,
+		},
+		{
+			name: "affinity turned off by annotation",
+			obj:  lbAnnotated(haproxyIngress, `wsguard.io/affinity: "false"`),
+		},
+		{
+			name: "skip-rules turns the default off",
+			obj:  lbAnnotated(haproxyIngress, "wsguard.io/skip-rules: haproxy-cookie-persistence"),
+		},
+		{
+			name:    "timeout-tunnel and timeout-client on an Ingress are warned about",
+			obj:     lbAnnotated(haproxyIngress, "haproxy.org/timeout-tunnel: 2h", "ingress.kubernetes.io/timeout-client: 2h"),
+			changes: haproxyCookie,
+			warnings: []string{
+				"haproxy-configmap-only-timeout metadata.annotations[haproxy.org/timeout-tunnel]",
+				"haproxy-configmap-only-timeout metadata.annotations[ingress.kubernetes.io/timeout-client]",
+			},
+		},
+		{
+			name:    "timeout-server, which the controller honours on an Ingress, is not warned about",
+			obj:     lbAnnotated(haproxyIngress, "haproxy.org/timeout-server: 2h"),
+			changes: haproxyCookie,
+		},
+		{
+			name:       "a short timeout tunnel in backend-config-snippet is denied",
+			obj:        lbAnnotated(haproxyIngress, snippet+": timeout tunnel 30s"),
+			changes:    haproxyCookie,
+			violations: []string{snippetViolation},
+		},
+		{
+			name:       "a timeout without unit is milliseconds, so 3600 is denied",
+			obj:        lbAnnotated(haproxyIngress, snippet+": timeout tunnel 3600"),
+			changes:    haproxyCookie,
+			violations: []string{snippetViolation},
+		},
+		{
+			name:    "a long timeout tunnel among other lines and comments passes",
+			obj:     lbAnnotated(haproxyIngress, snippet+": |", "  option http-server-close", "  timeout   tunnel 2h  # keep sockets", "  # timeout tunnel 1s"),
+			changes: haproxyCookie,
+		},
+		{
+			name:     "a timeout tunnel HAProxy cannot read is warned about",
+			obj:      lbAnnotated(haproxyIngress, snippet+": timeout tunnel forever"),
+			changes:  haproxyCookie,
+			warnings: []string{"haproxy-tunnel-timeout-snippet metadata.annotations[" + snippet + "]"},
+		},
+		{
+			name:    "the minimum follows the per-object override",
+			obj:     lbAnnotated(haproxyIngress, snippet+": timeout tunnel 10m", `wsguard.io/timeout-seconds: "600"`),
+			changes: haproxyCookie,
+		},
+	})
+}
+
+// haproxyService is a WebSocket Service whose other settings are already what the Service rules
+// want, so that rows show only what the HAProxy rules report.
+const haproxyService = `
+apiVersion: v1
+kind: Service
+metadata:
+  name: chat
+  namespace: demo
+  annotations:
+    team: chat
+spec:
+  selector: {app: chat}
+  sessionAffinity: ClientIP
+  ports:
+  - {name: ws, port: 80, targetPort: 8080, appProtocol: kubernetes.io/ws}
+`
+
+// TestHAProxyServiceRules is the table of the HAProxy rules that judge Services.
+func TestHAProxyServiceRules(t *testing.T) {
+	behindHAProxy := Facts{Ingresses: []networkingv1.Ingress{lbTestIngress(t, haproxyIngress)}}
+	runRuleCases(t, []ruleCase{
+		{
+			name:     "timeout-tunnel under the legacy prefix is warned about behind an HAProxy Ingress",
+			obj:      lbAnnotated(haproxyService, "ingress.kubernetes.io/timeout-tunnel: 2h"),
+			facts:    behindHAProxy,
+			warnings: []string{"haproxy-service-configmap-only-timeout metadata.annotations[ingress.kubernetes.io/timeout-tunnel]"},
+		},
+		{
+			name: "the legacy prefix is not judged without an HAProxy Ingress (other controllers read it)",
+			obj:  lbAnnotated(haproxyService, "ingress.kubernetes.io/timeout-tunnel: 2h", "ingress.kubernetes.io/backend-config-snippet: timeout tunnel 1s"),
+		},
+		{
+			name:     "an HAProxy-only prefix is judged without Ingress facts",
+			obj:      lbAnnotated(haproxyService, "haproxy.com/timeout-client: 2h"),
+			warnings: []string{"haproxy-service-configmap-only-timeout metadata.annotations[haproxy.com/timeout-client]"},
+		},
+		{
+			name:       "a short timeout tunnel in the Service's snippet is denied",
+			obj:        lbAnnotated(haproxyService, "ingress.kubernetes.io/backend-config-snippet: timeout tunnel 1m"),
+			facts:      behindHAProxy,
+			violations: []string{"haproxy-service-tunnel-timeout-snippet metadata.annotations[ingress.kubernetes.io/backend-config-snippet]"},
+		},
+		{
+			name:  "a long one passes",
+			obj:   lbAnnotated(haproxyService, "haproxy.org/backend-config-snippet: timeout tunnel 1d"),
+			facts: behindHAProxy,
+		},
+	})
+}
+
+// TestParseHAProxyTime pins the haproxy.cfg time format, milliseconds without a unit.
+func TestParseHAProxyTime(t *testing.T) {
+	for in, want := range map[string]int64{
+		"3600": 3600, "5ms": 5, "30s": 30_000, "10m": 600_000, "1h": 3_600_000, "2d": 172_800_000, "1500us": 1,
+	} {
+		if got, ok := parseHAProxyTime(in); !ok || got != want {
+			t.Errorf("parseHAProxyTime(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "s", "1x", "-5s", "1.5h", "h1"} {
+		if _, ok := parseHAProxyTime(in); ok {
+			t.Errorf("parseHAProxyTime(%q) accepted", in)
+		}
+	}
+}

@@ -1,0 +1,345 @@
+package defaults
+
+import (
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// nginxIngress routes /ws to a port named "ws", which alone marks it as WebSocket. It carries
+// one unrelated annotation so that defaults are added key by key.
+const nginxIngress = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  namespace: demo
+  annotations:
+    team: chat
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: chat.example.com
+    http:
+      paths:
+      - path: /ws
+        pathType: Prefix
+        backend:
+          service: {name: chat, port: {name: ws}}
+`
+
+// nginxAnnotated adds annotations (YAML lines "key: value") to a test Ingress.
+func nginxAnnotated(manifest string, lines ...string) string {
+	extra := ""
+	for _, l := range lines {
+		extra += "    " + l + "\n"
+	}
+	return replaceOnce(manifest, "    team: chat\n", "    team: chat\n"+extra)
+}
+
+// nginxClass replaces spec.ingressClassName of a test Ingress; "" removes it.
+func nginxClass(manifest, class string) string {
+	if class == "" {
+		return replaceOnce(manifest, "  ingressClassName: nginx\n", "")
+	}
+	return replaceOnce(manifest, "  ingressClassName: nginx\n", "  ingressClassName: "+class+"\n")
+}
+
+// nginxTestIngressClass builds an IngressClass for Facts.
+func nginxTestIngressClass(name, controller string, isDefault bool) networkingv1.IngressClass {
+	ic := networkingv1.IngressClass{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec:       networkingv1.IngressClassSpec{Controller: controller},
+	}
+	if isDefault {
+		ic.Annotations = map[string]string{annotationDefaultIngressClass: "true"}
+	}
+	return ic
+}
+
+// ingressNGINXChanges is every default the ingress-nginx rules inject under the default policy,
+// minus the annotations named in drop.
+func ingressNGINXChanges(drop ...string) map[string]any {
+	m := map[string]any{
+		annotationPointer(annotationIngressNGINXProxyReadTimeout): "3600",
+		annotationPointer(annotationIngressNGINXProxySendTimeout): "3600",
+		annotationPointer(annotationIngressNGINXAffinity):         "cookie",
+		annotationPointer(annotationIngressNGINXAffinityMode):     "persistent",
+		annotationPointer(annotationIngressNGINXCookieName):       DefaultCookieName,
+		annotationPointer(annotationIngressNGINXCookieMaxAge):     "86400",
+	}
+	for _, key := range drop {
+		delete(m, annotationPointer(key))
+	}
+	return m
+}
+
+// ingressNGINXAffinityKeys are the annotations of the affinity defaults.
+var ingressNGINXAffinityKeys = []string{
+	annotationIngressNGINXAffinity, annotationIngressNGINXAffinityMode,
+	annotationIngressNGINXCookieName, annotationIngressNGINXCookieMaxAge,
+}
+
+// ingressNGINXTimeoutKeys are the annotations of the timeout defaults.
+var ingressNGINXTimeoutKeys = []string{annotationIngressNGINXProxyReadTimeout, annotationIngressNGINXProxySendTimeout}
+
+func TestIngressNGINXRules(t *testing.T) {
+	const (
+		readField  = "metadata.annotations[nginx.ingress.kubernetes.io/proxy-read-timeout]"
+		sendField  = "metadata.annotations[nginx.ingress.kubernetes.io/proxy-send-timeout]"
+		hashField  = "metadata.annotations[nginx.ingress.kubernetes.io/upstream-hash-by]"
+		protoField = "metadata.annotations[nginx.ingress.kubernetes.io/backend-protocol]"
+	)
+	wsService := service(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: chat}
+spec:
+  selector: {app: chat}
+  ports: [{name: websocket, port: 80}]`)
+	wsAppProtocolService := service(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: chat}
+spec:
+  selector: {app: chat}
+  ports: [{name: web, port: 80, appProtocol: kubernetes.io/ws}]`)
+	byNumber := replaceOnce(nginxIngress, "port: {name: ws}", "port: {number: 80}")
+	custom := DefaultPolicy()
+	custom.TimeoutSeconds, custom.MinTimeoutSeconds = 600, 300
+	custom.Affinity.CookieName, custom.Affinity.CookieMaxAgeSeconds = "SESSION", 3600
+
+	cases := []ruleCase{
+		{
+			name:    "built-in class name nginx: timeouts and persistent cookie affinity are defaulted",
+			obj:     nginxIngress,
+			changes: ingressNGINXChanges(),
+		},
+		{
+			name:    "controller resolved through spec.ingressClassName and its IngressClass",
+			obj:     nginxClass(nginxIngress, "public"),
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{nginxTestIngressClass("public", ControllerIngressNGINX, false)}},
+			changes: ingressNGINXChanges(),
+		},
+		{
+			name: "a class name that is neither an IngressClass nor built in is left alone",
+			obj:  nginxAnnotated(nginxClass(nginxIngress, "public"), `nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`),
+		},
+		{
+			name:    "controller resolved through the legacy kubernetes.io/ingress.class annotation",
+			obj:     nginxAnnotated(nginxClass(nginxIngress, ""), "kubernetes.io/ingress.class: internal"),
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{nginxTestIngressClass("internal", ControllerIngressNGINX, false)}},
+			changes: ingressNGINXChanges(),
+		},
+		{
+			name: "controller resolved through the default IngressClass",
+			obj:  nginxClass(nginxIngress, ""),
+			facts: Facts{IngressClasses: []networkingv1.IngressClass{
+				nginxTestIngressClass("f5", ControllerF5NGINX, false),
+				nginxTestIngressClass("cluster-default", ControllerIngressNGINX, true),
+			}},
+			changes: ingressNGINXChanges(),
+		},
+		{
+			name: "an Ingress without a class and without a default IngressClass is left alone",
+			obj:  nginxClass(nginxIngress, ""),
+		},
+		{
+			name: "an Ingress for another controller is not judged by ingress-nginx rules",
+			obj: nginxAnnotated(nginxClass(nginxIngress, "other"),
+				`nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`,
+				`nginx.ingress.kubernetes.io/backend-protocol: GRPC`,
+				`nginx.ingress.kubernetes.io/websocket-services: chat`),
+			facts: Facts{IngressClasses: []networkingv1.IngressClass{nginxTestIngressClass("other", "example.com/other", false)}},
+		},
+		{
+			name: "an Ingress for F5 NGINX gets only F5 defaults, even with ingress-nginx annotations",
+			obj: nginxAnnotated(nginxClass(nginxIngress, "nginx-org"),
+				`nginx.ingress.kubernetes.io/proxy-read-timeout: 3600s`,
+				`nginx.ingress.kubernetes.io/websocket-services: chat`),
+			changes: map[string]any{
+				annotationPointer(annotationF5WebSocketServices): "chat",
+				annotationPointer(annotationF5ProxyReadTimeout):  "3600s",
+				annotationPointer(annotationF5ProxySendTimeout):  "3600s",
+			},
+		},
+		{
+			name:         "a non-WebSocket Ingress is untouched",
+			obj:          replaceOnce(nginxIngress, "port: {name: ws}", "port: {name: http}"),
+			notWebSocket: true,
+		},
+		{
+			name:    "WebSocket detected through a Service port named websocket",
+			obj:     byNumber,
+			facts:   Facts{Services: []corev1Service{wsService}},
+			changes: ingressNGINXChanges(),
+		},
+		{
+			name:    "WebSocket detected through a Service port with appProtocol kubernetes.io/ws",
+			obj:     byNumber,
+			facts:   Facts{Services: []corev1Service{wsAppProtocolService}},
+			changes: ingressNGINXChanges(),
+		},
+		{
+			name: "an Ingress without annotations gets the annotations map created",
+			obj:  replaceOnce(nginxIngress, "  annotations:\n    team: chat\n", ""),
+			changes: func() map[string]any {
+				m := ingressNGINXChanges(annotationIngressNGINXProxyReadTimeout)
+				m["/metadata/annotations"] = map[string]any{annotationIngressNGINXProxyReadTimeout: "3600"}
+				return m
+			}(),
+		},
+		{
+			name: "a user's timeouts at or above the minimum are kept",
+			obj: nginxAnnotated(nginxIngress,
+				`nginx.ingress.kubernetes.io/proxy-read-timeout: "7200"`,
+				`nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"`),
+			changes: ingressNGINXChanges(ingressNGINXTimeoutKeys...),
+		},
+		{
+			name:       "a timeout below the minimum is denied and not replaced",
+			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: "60"`),
+			changes:    ingressNGINXChanges(annotationIngressNGINXProxyReadTimeout),
+			violations: []string{"ingress-nginx-timeouts " + readField},
+		},
+		{
+			name:       "a send timeout below the minimum is denied too",
+			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-send-timeout: "3599"`),
+			changes:    ingressNGINXChanges(annotationIngressNGINXProxySendTimeout),
+			violations: []string{"ingress-nginx-timeouts " + sendField},
+		},
+		{
+			name: "timeouts with a unit or a decimal are denied and not replaced",
+			obj: nginxAnnotated(nginxIngress,
+				`nginx.ingress.kubernetes.io/proxy-read-timeout: 3600s`,
+				`nginx.ingress.kubernetes.io/proxy-send-timeout: "3600.5"`),
+			changes:    ingressNGINXChanges(ingressNGINXTimeoutKeys...),
+			violations: []string{"ingress-nginx-timeout-format " + readField, "ingress-nginx-timeout-format " + sendField},
+		},
+		{
+			name: "empty and negative timeouts are denied and not replaced",
+			obj: nginxAnnotated(nginxIngress,
+				`nginx.ingress.kubernetes.io/proxy-read-timeout: ""`,
+				`nginx.ingress.kubernetes.io/proxy-send-timeout: "-3600"`),
+			changes:    ingressNGINXChanges(ingressNGINXTimeoutKeys...),
+			violations: []string{"ingress-nginx-timeout-format " + readField, "ingress-nginx-timeout-format " + sendField},
+		},
+		{
+			name:       "a timeout with surrounding spaces is denied, as ingress-nginx does not trim it",
+			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: " 3600"`),
+			changes:    ingressNGINXChanges(annotationIngressNGINXProxyReadTimeout),
+			violations: []string{"ingress-nginx-timeout-format " + readField},
+		},
+		{
+			name: "wsguard.io/timeout-seconds changes the injected timeouts",
+			obj:  nginxAnnotated(nginxIngress, `wsguard.io/timeout-seconds: "7200"`),
+			changes: func() map[string]any {
+				m := ingressNGINXChanges()
+				m[annotationPointer(annotationIngressNGINXProxyReadTimeout)] = "7200"
+				m[annotationPointer(annotationIngressNGINXProxySendTimeout)] = "7200"
+				return m
+			}(),
+		},
+		{
+			name:   "the policy's timeout, minimum and cookie are used",
+			obj:    nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: "400"`),
+			policy: &custom,
+			changes: map[string]any{
+				annotationPointer(annotationIngressNGINXProxySendTimeout): "600",
+				annotationPointer(annotationIngressNGINXAffinity):         "cookie",
+				annotationPointer(annotationIngressNGINXAffinityMode):     "persistent",
+				annotationPointer(annotationIngressNGINXCookieName):       "SESSION",
+				annotationPointer(annotationIngressNGINXCookieMaxAge):     "3600",
+			},
+		},
+		{
+			name:    "a user's upstream-hash-by replaces the affinity defaults",
+			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/upstream-hash-by: $remote_addr`),
+			changes: ingressNGINXChanges(ingressNGINXAffinityKeys...),
+		},
+		{
+			name:    "a user's affinity is kept, with no mode, cookie name or max age added",
+			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/affinity: cookie`),
+			changes: ingressNGINXChanges(ingressNGINXAffinityKeys...),
+		},
+		{
+			name:    "a user's cookie name is kept while the other affinity defaults are added",
+			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/session-cookie-name: mine`),
+			changes: ingressNGINXChanges(annotationIngressNGINXCookieName),
+		},
+		{
+			name: "affinity together with upstream-hash-by is denied",
+			obj: nginxAnnotated(nginxIngress,
+				`nginx.ingress.kubernetes.io/affinity: cookie`,
+				`nginx.ingress.kubernetes.io/upstream-hash-by: $remote_addr`),
+			changes:    ingressNGINXChanges(ingressNGINXAffinityKeys...),
+			violations: []string{"ingress-nginx-affinity " + hashField},
+		},
+		{
+			name:    "wsguard.io/affinity=false turns the affinity defaults off",
+			obj:     nginxAnnotated(nginxIngress, `wsguard.io/affinity: "false"`),
+			changes: ingressNGINXChanges(ingressNGINXAffinityKeys...),
+		},
+		{
+			name: "skipping ingress-nginx-timeouts drops its defaults and its minimum, not the format check",
+			obj: nginxAnnotated(nginxIngress,
+				`wsguard.io/skip-rules: ingress-nginx-timeouts`,
+				`nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`,
+				`nginx.ingress.kubernetes.io/proxy-send-timeout: 30s`),
+			changes:    ingressNGINXChanges(ingressNGINXTimeoutKeys...),
+			violations: []string{"ingress-nginx-timeout-format " + sendField},
+		},
+		{
+			name:    "backend-protocol HTTPS is accepted",
+			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: HTTPS`),
+			changes: ingressNGINXChanges(),
+		},
+		{
+			name:     "nginx.ingress.kubernetes.io/websocket-services is warned about as a no-op",
+			obj:      nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/websocket-services: chat`),
+			changes:  ingressNGINXChanges(),
+			warnings: []string{"ingress-nginx-websocket-services-noop metadata.annotations[nginx.ingress.kubernetes.io/websocket-services]"},
+		},
+	}
+	for _, proto := range []string{"GRPC", "grpcs", "FCGI", " ajp "} {
+		cases = append(cases, ruleCase{
+			name:       "backend-protocol " + proto + " is denied",
+			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: "`+proto+`"`),
+			changes:    ingressNGINXChanges(),
+			violations: []string{"ingress-nginx-backend-protocol " + protoField},
+		})
+	}
+	runRuleCases(t, cases)
+}
+
+// TestIngressNGINXRuleOrder checks that every rule that injects defaults runs before the rules
+// that only judge, so that judging rules see the defaulted object.
+func TestIngressNGINXRuleOrder(t *testing.T) {
+	judgeOnly := map[string]bool{
+		"ingress-nginx-timeout-format":          true,
+		"ingress-nginx-backend-protocol":        true,
+		"ingress-nginx-websocket-services-noop": true,
+	}
+	seenJudge := false
+	ids := map[string]bool{}
+	for _, r := range ingressNGINXRules {
+		if ids[r.ID] {
+			t.Errorf("rule %s listed twice", r.ID)
+		}
+		ids[r.ID] = true
+		if r.Kind != KindIngress || r.Summary == "" || r.check == nil {
+			t.Errorf("rule %s is incomplete", r.ID)
+		}
+		if judgeOnly[r.ID] {
+			seenJudge = true
+		} else if seenJudge {
+			t.Errorf("defaulting rule %s comes after a judging rule", r.ID)
+		}
+	}
+	for id := range judgeOnly {
+		if !ids[id] {
+			t.Errorf("rule %s is missing from ingressNGINXRules", id)
+		}
+	}
+}

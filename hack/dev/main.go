@@ -1,0 +1,158 @@
+// Command dev is `make run`: a local control plane with wsguard serving it, no cluster needed.
+//
+// It starts kube-apiserver and etcd, creates a serving certificate, installs wsguard's webhook
+// configurations (built by the same code as the shipped manifests, pointing at this machine),
+// creates the opted-in namespace "demo", writes a kubeconfig, runs the wsguard binary and waits.
+// Ctrl-C stops wsguard, then the control plane, and leaves no process behind.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/wsguard/wsguard/internal/testenv"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintf(os.Stderr, "make run: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	binary := flag.String("wsguard", "bin/wsguard", "the wsguard binary to run")
+	dir := flag.String("dir", "bin/dev", "folder for the kubeconfig, certificates and logs")
+	port := flag.Int("webhook-port", 9443, "port wsguard serves admission webhooks on")
+	probePort := flag.Int("probe-port", 8081, "port of wsguard's /healthz and /readyz")
+	metricsPort := flag.Int("metrics-port", 8080, "port of wsguard's /metrics")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	step("starting kube-apiserver and etcd")
+	env, err := testenv.Start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		step("stopping the control plane")
+		if err := env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stopping the control plane: %v\n", err)
+		}
+	}()
+
+	certDir := filepath.Join(*dir, "certs")
+	step("creating a serving certificate in " + certDir)
+	caPEM, err := testenv.WriteServingCertificate(certDir, "127.0.0.1", "localhost")
+	if err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(*dir, "kubeconfig")
+	if err := env.WriteKubeconfig(kubeconfig); err != nil {
+		return err
+	}
+
+	step("starting wsguard on https://127.0.0.1:" + fmt.Sprint(*port))
+	cmd := exec.Command(*binary, "serve",
+		"--kubeconfig", kubeconfig,
+		"--cert-dir", certDir,
+		"--webhook-port", fmt.Sprint(*port),
+		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", *probePort),
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", *metricsPort),
+		"--log-format", "console",
+		"--log-level", "2",
+	)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	// If this process dies without cleaning up, the kernel still stops wsguard.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s (run `make build` first): %w", *binary, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		step("stopping wsguard")
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(35 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	if err := waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/readyz", *probePort), exited); err != nil {
+		return err
+	}
+
+	step("installing the webhook configurations and the opted-in namespace demo")
+	if err := env.InstallWebhooks(ctx, fmt.Sprintf("https://127.0.0.1:%d", *port), caPEM, nil); err != nil {
+		return err
+	}
+	if err := env.CreateNamespace(ctx, "demo", true, nil); err != nil {
+		return err
+	}
+	if err := env.CreateNamespace(ctx, "demo-warn", true, map[string]string{"wsguard.io/enforcement": "warn"}); err != nil {
+		return err
+	}
+
+	kubectl := env.Kubectl()
+	fmt.Printf(`
+wsguard is serving a local control plane. Try:
+
+  export KUBECONFIG=%[1]s
+  %[2]s apply -n demo -f examples/
+  %[2]s get -n demo deployment chat -o yaml
+  %[2]s apply -n demo -f examples/unsafe/          # denied, with the field, the reason and the fix
+  %[2]s apply -n demo-warn -f examples/unsafe/     # admitted with warnings (warn mode)
+  %[2]s apply -n demo --dry-run=server -o yaml -f examples/deployment.yaml
+
+Metrics: http://127.0.0.1:%[3]d/metrics   Readiness: http://127.0.0.1:%[4]d/readyz
+Press Ctrl-C to stop everything.
+`, kubeconfig, kubectl, *metricsPort, *probePort)
+
+	select {
+	case <-ctx.Done():
+		fmt.Println()
+		return nil
+	case err := <-exited:
+		exited <- err // let the deferred stop see it
+		return fmt.Errorf("wsguard exited: %v", err)
+	}
+}
+
+// waitReady polls wsguard's readiness endpoint until it answers 200.
+func waitReady(ctx context.Context, url string, exited chan error) error {
+	deadline := time.After(60 * time.Second)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			return fmt.Errorf("wsguard exited before it was ready: %v", err)
+		case <-deadline:
+			return fmt.Errorf("wsguard was not ready within 60s (%s)", url)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func step(msg string) {
+	fmt.Printf("==> %s\n", msg)
+}

@@ -1,0 +1,81 @@
+// Package server runs wsguard's admission webhook server: a controller-runtime manager with the
+// webhook handlers, a cache of the objects rules need, health probes and Prometheus metrics.
+package server
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/wsguard/wsguard/defaults"
+)
+
+// Options are the server's settings, bound to command-line flags by BindFlags.
+type Options struct {
+	WebhookPort      int
+	CertDir          string
+	CertName         string
+	KeyName          string
+	TLSMinVersion    string
+	EnableHTTP2      bool
+	MetricsAddr      string
+	HealthProbeAddr  string
+	LogLevel         string
+	LogFormat        string
+	ConfigFile       string
+	Enforcement      string
+	ShutdownTimeout  string
+	WebhookNamespace string
+}
+
+// BindFlags registers every option on fs with its default and help text.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.IntVar(&o.WebhookPort, "webhook-port", 9443, "port the admission webhook server listens on (HTTPS)")
+	fs.StringVar(&o.CertDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "directory holding the serving certificate and key; they are reloaded when the files change")
+	fs.StringVar(&o.CertName, "cert-name", "tls.crt", "file name of the serving certificate in --cert-dir")
+	fs.StringVar(&o.KeyName, "key-name", "tls.key", "file name of the serving key in --cert-dir")
+	fs.StringVar(&o.TLSMinVersion, "tls-min-version", "1.2", "minimum TLS version the webhook server accepts: 1.2 or 1.3")
+	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "serve HTTP/2 on the webhook and metrics servers (off by default: HTTP/2 Rapid Reset and Stream Cancellation CVEs)")
+	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint; \"0\" turns it off")
+	fs.StringVar(&o.HealthProbeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints")
+	fs.StringVar(&o.LogLevel, "log-level", "info", "log level: debug, info, warn, error, or a number for more detail (2 logs every request)")
+	fs.StringVar(&o.LogFormat, "log-format", "json", "log format: json (production) or console (development)")
+	fs.StringVar(&o.ConfigFile, "config", "", "policy file (YAML); see docs/configuration.md. Without it, the documented defaults apply")
+	fs.StringVar(&o.Enforcement, "enforcement", "", "cluster-wide mode, overriding the policy file: enforce (deny unsafe objects) or warn (admit them with warnings)")
+	fs.StringVar(&o.ShutdownTimeout, "graceful-shutdown-timeout", "30s", "how long in-flight requests may take to finish after SIGTERM")
+	fs.StringVar(&o.WebhookNamespace, "webhook-namespace", os.Getenv("POD_NAMESPACE"), "namespace wsguard runs in (informational; the webhook configurations exclude it)")
+}
+
+// tlsVersion parses --tls-min-version.
+func (o *Options) tlsVersion() (uint16, error) {
+	switch strings.TrimPrefix(o.TLSMinVersion, "VersionTLS") {
+	case "1.2", "12":
+		return tls.VersionTLS12, nil
+	case "1.3", "13":
+		return tls.VersionTLS13, nil
+	}
+	return 0, fmt.Errorf("--tls-min-version %q: use 1.2 or 1.3", o.TLSMinVersion)
+}
+
+// Policy reads the policy file, if any, and applies --enforcement.
+func (o *Options) Policy() (defaults.Policy, error) {
+	p := defaults.DefaultPolicy()
+	if o.ConfigFile != "" {
+		data, err := os.ReadFile(o.ConfigFile)
+		if err != nil {
+			return p, fmt.Errorf("--config: %w", err)
+		}
+		if p, err = defaults.ParsePolicy(data); err != nil {
+			return p, fmt.Errorf("--config %s: %w", o.ConfigFile, err)
+		}
+	}
+	if o.Enforcement != "" {
+		p.Enforcement = defaults.Enforcement(o.Enforcement)
+		if err := p.Validate(); err != nil {
+			return p, fmt.Errorf("--enforcement: %w", err)
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/wsguard/wsguard/webhooks"
+)
+
+// Run serves the admission webhooks until ctx is cancelled, then shuts down gracefully:
+// in-flight requests finish within --graceful-shutdown-timeout.
+func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) error {
+	policy, err := o.Policy()
+	if err != nil {
+		return err
+	}
+	minTLS, err := o.tlsVersion()
+	if err != nil {
+		return err
+	}
+	shutdownTimeout, err := time.ParseDuration(o.ShutdownTimeout)
+	if err != nil || shutdownTimeout < 0 {
+		return fmt.Errorf("--graceful-shutdown-timeout %q: use a duration such as 30s", o.ShutdownTimeout)
+	}
+	tlsOpts := []func(*tls.Config){func(c *tls.Config) { c.MinVersion = minTLS }}
+	if !o.EnableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	webhookServer := webhook.NewServer(webhook.Options{
+		Port:     o.WebhookPort,
+		CertDir:  o.CertDir,
+		CertName: o.CertName,
+		KeyName:  o.KeyName,
+		TLSOpts:  tlsOpts,
+	})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Logger:                  log,
+		WebhookServer:           webhookServer,
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr, TLSOpts: tlsOpts},
+		HealthProbeBindAddress:  o.HealthProbeAddr,
+		GracefulShutdownTimeout: &shutdownTimeout,
+		// Rules never read managedFields; dropping them keeps the cache small.
+		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+	// Start the informers with the manager, so that readiness can wait for them and no
+	// admission request ever waits for a cache to fill.
+	for _, obj := range webhooks.CachedTypes() {
+		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
+			return fmt.Errorf("watching %T: %w", obj, err)
+		}
+	}
+	// GetWebhookServer is what adds the server to the manager's runnables.
+	webhookServer = mgr.GetWebhookServer()
+	facts := webhooks.FactsReader{Cache: mgr.GetCache(), Live: mgr.GetAPIReader()}
+	webhooks.Register(webhookServer, policy, facts, log.WithName("webhook"))
+
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("webhook-server", webhookServer.StartedChecker()); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("informers", func(req *http.Request) error {
+		waitCtx, cancel := context.WithTimeout(req.Context(), time.Second)
+		defer cancel()
+		if !mgr.GetCache().WaitForCacheSync(waitCtx) {
+			return errors.New("caches have not synced yet")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	log.Info("starting wsguard",
+		"webhookPort", o.WebhookPort, "certDir", o.CertDir, "tlsMinVersion", o.TLSMinVersion, "http2", o.EnableHTTP2,
+		"metrics", o.MetricsAddr, "probes", o.HealthProbeAddr, "enforcement", policy.Enforcement,
+		"timeoutSeconds", policy.TimeoutSeconds, "minTimeoutSeconds", policy.MinTimeoutSeconds,
+		"preStopSeconds", policy.PreStopSeconds, "drainSeconds", policy.DrainSeconds, "affinity", policy.AffinityEnabled())
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running the manager: %w", err)
+	}
+	log.Info("wsguard stopped")
+	return nil
+}
