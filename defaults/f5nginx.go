@@ -75,7 +75,7 @@ func judgeF5WebSocketServiceNames(ev *evaluation) {
 	if !ok {
 		return
 	}
-	backends := f5BackendServiceNames(ev)
+	backends := ingressServiceNames(ev.ingress())
 	var bad, good []string
 	for name := range strings.SplitSeq(raw, ",") {
 		if slices.Contains(backends, name) {
@@ -210,27 +210,6 @@ func parseNGINXTime(s string) (int64, bool) {
 		parts++
 	}
 	return total, parts > 0
-}
-
-// f5BackendServiceNames lists the names of every backend Service of the Ingress, in order of
-// appearance and without repeats.
-func f5BackendServiceNames(ev *evaluation) []string {
-	ing := ev.ingress()
-	var names []string
-	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
-		names = append(names, b.Service.Name)
-	}
-	for _, r := range ing.Spec.Rules {
-		if r.HTTP == nil {
-			continue
-		}
-		for _, p := range r.HTTP.Paths {
-			if p.Backend.Service != nil {
-				names = append(names, p.Backend.Service.Name)
-			}
-		}
-	}
-	return f5DistinctInOrder(names)
 }
 
 // f5DistinctInOrder drops repeated strings, keeping the first occurrence of each.

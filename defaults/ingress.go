@@ -87,11 +87,36 @@ func webSocketServiceNames(ev *evaluation) []string {
 	return slices.Compact(names)
 }
 
-// ingressController resolves which controller serves the Ingress: the IngressClass object named
-// by spec.ingressClassName or the legacy annotation, else the default IngressClass, else the
-// policy's class-name mapping. It returns "" when none is known.
+// ingressController resolves which controller serves the Ingress under review.
 func ingressController(ev *evaluation) string {
-	ing := ev.ingress()
+	return controllerOfIngress(ev.ingress(), ev.facts, ev.policy)
+}
+
+// ingressServiceNames lists the distinct backend Service names of an Ingress, sorted.
+func ingressServiceNames(ing *networkingv1.Ingress) []string {
+	var names []string
+	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
+		names = append(names, b.Service.Name)
+	}
+	for _, r := range ing.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
+		for _, p := range r.HTTP.Paths {
+			if p.Backend.Service != nil {
+				names = append(names, p.Backend.Service.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// controllerOfIngress resolves which controller serves an Ingress: the IngressClass named by
+// spec.ingressClassName or the legacy annotation, else the default IngressClass, else the
+// policy's class-name mapping. It returns "" when none is known. It takes the Ingress as an
+// argument so that rules judging other kinds can resolve the Ingresses among their facts.
+func controllerOfIngress(ing *networkingv1.Ingress, facts *Facts, policy Policy) string {
 	class := ""
 	if ing.Spec.IngressClassName != nil {
 		class = *ing.Spec.IngressClassName
@@ -99,19 +124,19 @@ func ingressController(ev *evaluation) string {
 		class = c
 	}
 	if class == "" {
-		for _, ic := range ev.facts.IngressClasses {
+		for _, ic := range facts.IngressClasses {
 			if ic.Annotations[annotationDefaultIngressClass] == "true" {
 				return ic.Spec.Controller
 			}
 		}
 		return ""
 	}
-	for _, ic := range ev.facts.IngressClasses {
+	for _, ic := range facts.IngressClasses {
 		if ic.Name == class {
 			return ic.Spec.Controller
 		}
 	}
-	return ev.policy.controllerForClass(class)
+	return policy.controllerForClass(class)
 }
 
 // servedBy returns a check that runs only on Ingresses served by one controller.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -75,6 +77,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	// GetWebhookServer is what adds the server to the manager's runnables.
 	webhookServer = mgr.GetWebhookServer()
 	facts := webhooks.FactsReader{Cache: mgr.GetCache(), Live: mgr.GetAPIReader()}
+	if facts.BackendConfigs, err = watchBackendConfigs(ctx, mgr, log); err != nil {
+		return err
+	}
 	webhooks.Register(webhookServer, policy, facts, log.WithName("webhook"))
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
@@ -104,4 +109,25 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	}
 	log.Info("wsguard stopped")
 	return nil
+}
+
+// watchBackendConfigs starts watching GKE BackendConfigs when the cluster serves them, so that
+// GKE rules can judge backend timeouts; elsewhere those rules only warn. The CRD is looked up
+// once at start: installing it later needs a restart of wsguard.
+func watchBackendConfigs(ctx context.Context, mgr ctrl.Manager, log logr.Logger) (bool, error) {
+	gvk := webhooks.BackendConfigGVK
+	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+		if meta.IsNoMatchError(err) {
+			log.V(1).Info("GKE BackendConfigs are not served; GKE rules will warn instead of judging timeouts")
+			return false, nil
+		}
+		return false, fmt.Errorf("looking up %s: %w", gvk, err)
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(gvk)
+	if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
+		return false, fmt.Errorf("watching %s: %w", gvk, err)
+	}
+	log.Info("watching GKE BackendConfigs")
+	return true, nil
 }

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -21,6 +22,9 @@ type FactsReader struct {
 	// Live reads straight from the API server; used only when the cache has not yet seen a
 	// namespace the API server just sent a request for.
 	Live client.Reader
+	// BackendConfigs is true when the cluster serves GKE BackendConfigs and the cache watches
+	// them. Otherwise GKE rules are told that BackendConfigs cannot be seen, and warn.
+	BackendConfigs bool
 }
 
 // Namespace returns the object's namespace. The API server only calls wsguard for opted-in
@@ -44,33 +48,44 @@ func (r FactsReader) Namespace(ctx context.Context, name string) (*corev1.Namesp
 // Facts gathers what rules for the given kind need about the namespace's other objects.
 func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gk schema.GroupKind) (defaults.Facts, error) {
 	f := defaults.Facts{Namespace: ns}
+	if gk != defaults.KindService && gk != defaults.KindIngress && gk != defaults.KindDeployment {
+		return f, nil
+	}
 	in := client.InNamespace(ns.Name)
 	var services corev1.ServiceList
 	if err := r.Cache.List(ctx, &services, in, client.UnsafeDisableDeepCopy); err != nil {
 		return f, fmt.Errorf("listing Services of %s: %w", ns.Name, err)
 	}
 	f.Services = services.Items
-	switch gk {
-	case defaults.KindIngress:
-		var classes networkingv1.IngressClassList
-		if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
-			return f, fmt.Errorf("listing IngressClasses: %w", err)
+	if gk == defaults.KindDeployment {
+		return f, nil
+	}
+	// Service rules look for the Ingresses that route to the Service; Ingress rules for the
+	// other members of a load balancer group. Both resolve controllers through IngressClasses.
+	var ingresses networkingv1.IngressList
+	if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
+		return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
+	}
+	f.Ingresses = ingresses.Items
+	var classes networkingv1.IngressClassList
+	if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
+		return f, fmt.Errorf("listing IngressClasses: %w", err)
+	}
+	f.IngressClasses = classes.Items
+	if gk == defaults.KindIngress && r.BackendConfigs {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(BackendConfigGVK.GroupVersion().WithKind(BackendConfigGVK.Kind + "List"))
+		if err := r.Cache.List(ctx, list, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing BackendConfigs of %s: %w", ns.Name, err)
 		}
-		f.IngressClasses = classes.Items
-	case defaults.KindService:
-		var ingresses networkingv1.IngressList
-		if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
-			return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
-		}
-		f.Ingresses = ingresses.Items
-		var classes networkingv1.IngressClassList
-		if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
-			return f, fmt.Errorf("listing IngressClasses: %w", err)
-		}
-		f.IngressClasses = classes.Items
+		f.BackendConfigs = list.Items
+		f.BackendConfigsKnown = true
 	}
 	return f, nil
 }
+
+// BackendConfigGVK is GKE's BackendConfig, read when the cluster serves it.
+var BackendConfigGVK = schema.GroupVersionKind{Group: "cloud.google.com", Version: "v1", Kind: "BackendConfig"}
 
 // CachedTypes are the types FactsReader reads from the cache; the server starts their
 // informers before it reports ready, so no admission request waits for a cache to fill.
