@@ -1,6 +1,10 @@
 package defaults
 
-import "testing"
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
 
 const wsDeployment = `
 apiVersion: apps/v1
@@ -106,7 +110,7 @@ func TestDeploymentRules(t *testing.T) {
 		{
 			name: "pods selected by a WebSocket Service are WebSocket; only the targeted container is drained",
 			obj:  replaceOnce(wsDeployment, "name: websocket", "name: http"),
-			facts: Facts{Services: []corev1Service{service(t, `
+			facts: Facts{Services: []corev1.Service{service(t, `
 apiVersion: v1
 kind: Service
 metadata: {name: chat}
@@ -139,27 +143,5 @@ func TestDeploymentRecordsAppliedRules(t *testing.T) {
 	got, _, _ := unstructuredString(res.Object.Object, "metadata", "annotations", AnnotationAppliedRules)
 	if got != "deployment-grace-period,deployment-prestop-sleep" {
 		t.Fatalf("applied-rules annotation = %q", got)
-	}
-}
-
-// TestUnknownFieldsSurvive feeds a Deployment with fields no Go type knows (as a newer API
-// server might send) and checks they come out byte-for-byte.
-func TestUnknownFieldsSurvive(t *testing.T) {
-	in := object(t, replaceOnce(replaceOnce(wsDeployment, "  selector:", "  futureField: {nested: [1, 2, {deep: true}]}\n  selector:"),
-		"        image: chat:1\n", "        image: chat:1\n        futureContainerField: keep-me\n"))
-	res := checkInvariants(t, in, DefaultPolicy(), Facts{})
-	if len(res.Changes) == 0 {
-		t.Fatal("expected defaults")
-	}
-	for _, path := range [][]string{{"spec", "futureField"}, {"spec", "template", "spec", "containers"}} {
-		before, _, _ := unstructuredField(in.Object, path...)
-		after, _, _ := unstructuredField(res.Object.Object, path...)
-		if path[1] == "futureField" && mustJSON(before) != mustJSON(after) {
-			t.Errorf("%v changed: %s -> %s", path, mustJSON(before), mustJSON(after))
-		}
-	}
-	c0, _, _ := unstructuredField(res.Object.Object, "spec", "template", "spec", "containers")
-	if got := c0.([]any)[0].(map[string]any)["futureContainerField"]; got != "keep-me" {
-		t.Errorf("unknown container field lost: %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package defaults
 import (
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
@@ -52,7 +53,7 @@ var f5Class = nginxTestIngressClass("nginx", ControllerF5NGINX, false)
 func f5Facts(t *testing.T) Facts {
 	return Facts{
 		IngressClasses: []networkingv1.IngressClass{f5Class},
-		Services: []corev1Service{
+		Services: []corev1.Service{
 			service(t, `
 apiVersion: v1
 kind: Service

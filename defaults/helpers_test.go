@@ -7,7 +7,12 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-type corev1Service = corev1.Service
+func namespace(annotations map[string]string) *corev1.Namespace {
+	ns := &corev1.Namespace{}
+	ns.Name = "demo"
+	ns.Annotations = annotations
+	return ns
+}
 
 // replaceOnce edits a test manifest and panics when the text to replace is not there, so that
 // a row never silently tests the unedited manifest.

@@ -3,6 +3,7 @@ package defaults
 import (
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -172,13 +173,13 @@ spec:
 		{
 			name:    "WebSocket detected through a Service port named websocket",
 			obj:     byNumber,
-			facts:   Facts{Services: []corev1Service{wsService}},
+			facts:   Facts{Services: []corev1.Service{wsService}},
 			changes: ingressNGINXChanges(),
 		},
 		{
 			name:    "WebSocket detected through a Service port with appProtocol kubernetes.io/ws",
 			obj:     byNumber,
-			facts:   Facts{Services: []corev1Service{wsAppProtocolService}},
+			facts:   Facts{Services: []corev1.Service{wsAppProtocolService}},
 			changes: ingressNGINXChanges(),
 		},
 		{
