@@ -24,7 +24,8 @@ envtest: ## Provide kube-apiserver, etcd and kubectl in bin/k8s/ (prints the fol
 .PHONY: run
 run: build ## Start a local control plane with wsguard serving it (Ctrl-C stops everything).
 	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
-	KUBEBUILDER_ASSETS="$$assets" $(GO) run ./hack/dev --wsguard $(BIN)/wsguard
+	$(GO) build -o $(BIN)/dev-env ./hack/dev; \
+	KUBEBUILDER_ASSETS="$$assets" exec $(BIN)/dev-env --wsguard $(BIN)/wsguard
 
 .PHONY: test
 test: vet ## Run unit tests and the envtest suite through a real API server.
@@ -47,4 +48,4 @@ docker-build: ## Build the container image (needs a Docker engine).
 
 .PHONY: clean
 clean: ## Remove bin/ except the control plane binaries.
-	rm -rf $(BIN)/wsguard $(BIN)/dev
+	rm -rf $(BIN)/wsguard $(BIN)/dev-env $(BIN)/dev

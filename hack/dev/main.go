@@ -73,8 +73,10 @@ func run() error {
 		"--log-level", "2",
 	)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	// If this process dies without cleaning up, the kernel still stops wsguard.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// wsguard gets its own process group, so that Ctrl-C reaches only this program, which then
+	// stops wsguard before the control plane. If this program dies without cleaning up, the
+	// kernel still stops wsguard.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s (run `make build` first): %w", *binary, err)
 	}
@@ -126,6 +128,9 @@ Press Ctrl-C to stop everything.
 		return nil
 	case err := <-exited:
 		exited <- err // let the deferred stop see it
+		if ctx.Err() != nil {
+			return nil // stopped by Ctrl-C
+		}
 		return fmt.Errorf("wsguard exited: %v", err)
 	}
 }
