@@ -15,6 +15,9 @@ var catalog = slices.Concat(
 	traefikRules,
 	awsALBRules,
 	gkeRules,
+	istioRules,
+	linkerdRules,
+	gatewayAPIRules,
 )
 
 var deploymentRules = []Rule{

@@ -27,6 +27,11 @@ var (
 	KindDeployment = schema.GroupKind{Group: "apps", Kind: "Deployment"}
 	KindService    = schema.GroupKind{Group: "", Kind: "Service"}
 	KindIngress    = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
+
+	KindVirtualService  = schema.GroupKind{Group: "networking.istio.io", Kind: "VirtualService"}
+	KindDestinationRule = schema.GroupKind{Group: "networking.istio.io", Kind: "DestinationRule"}
+	KindLinkerdServer   = schema.GroupKind{Group: "policy.linkerd.io", Kind: "Server"}
+	KindHTTPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
 )
 
 // kindSupport says how to recognise WebSocket objects of one kind.
@@ -41,6 +46,11 @@ var kinds = map[schema.GroupKind]kindSupport{
 	KindDeployment: {detect: deploymentIsWebSocket},
 	KindService:    {detect: serviceIsWebSocket},
 	KindIngress:    {detect: ingressIsWebSocket},
+
+	KindVirtualService:  {detect: virtualServiceIsWebSocket},
+	KindDestinationRule: {detect: destinationRuleIsWebSocket},
+	KindLinkerdServer:   {detect: linkerdServerIsWebSocket},
+	KindHTTPRoute:       {detect: httpRouteIsWebSocket},
 }
 
 // Supports reports whether the engine judges objects of a kind.

@@ -1,6 +1,7 @@
 package defaults
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,6 +23,13 @@ type Facts struct {
 	// BackendConfigsKnown is false when BackendConfigs could not be read (the CRD is not
 	// installed or not readable), so that a missing one is not mistaken for an absent one.
 	BackendConfigsKnown bool
+	// Deployments are the Deployments of the object's namespace; Linkerd Server rules resolve
+	// the pods and ports a Server selects through them.
+	Deployments []appsv1.Deployment
+	// WebsocketUpgradeInSchema is true when the installed VirtualService CRD, in the version of
+	// the object under review, still has http[].websocketUpgrade. Istio removed the field from
+	// its API; where the CRD no longer has it, the API server prunes it, so it is not injected.
+	WebsocketUpgradeInSchema bool
 }
 
 // service returns the Service with the given name, or nil.

@@ -41,6 +41,10 @@ type Policy struct {
 	// IngressClasses maps IngressClass names to controllers, for classes whose IngressClass
 	// object cannot be read. Entries here are added to the built-in mapping.
 	IngressClasses map[string]string `json:"ingressClasses,omitempty"`
+	// DisableRouteTimeouts injects a zero ("0s", disabled) request timeout into Gateway API
+	// HTTPRoute rules to WebSocket backends that set none; on by default. Unset, the timeout
+	// is implementation-specific (Envoy Gateway closes idle streams after 5 minutes).
+	DisableRouteTimeouts *bool `json:"disableRouteTimeouts,omitempty"`
 }
 
 // AffinityPolicy configures session affinity, which keeps a reconnecting client on the pod
@@ -91,13 +95,14 @@ var builtinIngressClasses = map[string]string{
 
 // DefaultPolicy returns the policy used when no config file is given.
 func DefaultPolicy() Policy {
-	enabled := true
+	enabled, disable := true, true
 	return Policy{
-		Enforcement:       Enforce,
-		TimeoutSeconds:    DefaultTimeoutSeconds,
-		MinTimeoutSeconds: DefaultMinTimeoutSeconds,
-		PreStopSeconds:    DefaultPreStopSeconds,
-		DrainSeconds:      DefaultDrainSeconds,
+		DisableRouteTimeouts: &disable,
+		Enforcement:          Enforce,
+		TimeoutSeconds:       DefaultTimeoutSeconds,
+		MinTimeoutSeconds:    DefaultMinTimeoutSeconds,
+		PreStopSeconds:       DefaultPreStopSeconds,
+		DrainSeconds:         DefaultDrainSeconds,
 		Affinity: AffinityPolicy{
 			Enabled:                &enabled,
 			CookieName:             DefaultCookieName,
@@ -142,6 +147,9 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.Affinity.Enabled == nil {
 		p.Affinity.Enabled = d.Affinity.Enabled
+	}
+	if p.DisableRouteTimeouts == nil {
+		p.DisableRouteTimeouts = d.DisableRouteTimeouts
 	}
 	if p.Affinity.CookieName == "" {
 		p.Affinity.CookieName = d.Affinity.CookieName
@@ -194,6 +202,11 @@ func (p Policy) Validate() error {
 // AffinityEnabled reports whether affinity defaults are on.
 func (p Policy) AffinityEnabled() bool {
 	return p.Affinity.Enabled == nil || *p.Affinity.Enabled
+}
+
+// RouteTimeoutsDisabled reports whether HTTPRoute request timeouts are defaulted to "0s".
+func (p Policy) RouteTimeoutsDisabled() bool {
+	return p.DisableRouteTimeouts == nil || *p.DisableRouteTimeouts
 }
 
 // GracePeriodSeconds is the shortest termination grace period that covers the preStop sleep and

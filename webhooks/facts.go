@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wsguard/wsguard/defaults"
@@ -45,43 +49,91 @@ func (r FactsReader) Namespace(ctx context.Context, name string) (*corev1.Namesp
 	return ns, nil
 }
 
-// Facts gathers what rules for the given kind need about the namespace's other objects.
-func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gk schema.GroupKind) (defaults.Facts, error) {
+// Facts gathers what the rules for objects of one kind and version need about the rest of
+// the namespace and the cluster.
+func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema.GroupVersionKind) (defaults.Facts, error) {
 	f := defaults.Facts{Namespace: ns}
-	if gk != defaults.KindService && gk != defaults.KindIngress && gk != defaults.KindDeployment {
+	gk := gvk.GroupKind()
+	if !defaults.Supports(gk) {
 		return f, nil
 	}
 	in := client.InNamespace(ns.Name)
+	// Every kind's WebSocket detection can depend on the namespace's Services.
 	var services corev1.ServiceList
 	if err := r.Cache.List(ctx, &services, in, client.UnsafeDisableDeepCopy); err != nil {
 		return f, fmt.Errorf("listing Services of %s: %w", ns.Name, err)
 	}
 	f.Services = services.Items
-	if gk == defaults.KindDeployment {
-		return f, nil
-	}
-	// Service rules look for the Ingresses that route to the Service; Ingress rules for the
-	// other members of a load balancer group. Both resolve controllers through IngressClasses.
-	var ingresses networkingv1.IngressList
-	if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
-		return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
-	}
-	f.Ingresses = ingresses.Items
-	var classes networkingv1.IngressClassList
-	if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
-		return f, fmt.Errorf("listing IngressClasses: %w", err)
-	}
-	f.IngressClasses = classes.Items
-	if gk == defaults.KindIngress && r.BackendConfigs {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(BackendConfigGVK.GroupVersion().WithKind(BackendConfigGVK.Kind + "List"))
-		if err := r.Cache.List(ctx, list, in, client.UnsafeDisableDeepCopy); err != nil {
-			return f, fmt.Errorf("listing BackendConfigs of %s: %w", ns.Name, err)
+	switch gk {
+	case defaults.KindService, defaults.KindIngress:
+		// Service rules look for the Ingresses that route to the Service; Ingress rules for the
+		// other members of a load balancer group. Both resolve controllers through IngressClasses.
+		var ingresses networkingv1.IngressList
+		if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
 		}
-		f.BackendConfigs = list.Items
-		f.BackendConfigsKnown = true
+		f.Ingresses = ingresses.Items
+		var classes networkingv1.IngressClassList
+		if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing IngressClasses: %w", err)
+		}
+		f.IngressClasses = classes.Items
+		if gk == defaults.KindIngress && r.BackendConfigs {
+			list := &unstructured.UnstructuredList{}
+			list.SetGroupVersionKind(BackendConfigGVK.GroupVersion().WithKind(BackendConfigGVK.Kind + "List"))
+			if err := r.Cache.List(ctx, list, in, client.UnsafeDisableDeepCopy); err != nil {
+				return f, fmt.Errorf("listing BackendConfigs of %s: %w", ns.Name, err)
+			}
+			f.BackendConfigs = list.Items
+			f.BackendConfigsKnown = true
+		}
+	case defaults.KindLinkerdServer:
+		var deployments appsv1.DeploymentList
+		if err := r.Cache.List(ctx, &deployments, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing Deployments of %s: %w", ns.Name, err)
+		}
+		f.Deployments = deployments.Items
+	case defaults.KindVirtualService:
+		var crd apiextensionsv1.CustomResourceDefinition
+		err := r.Cache.Get(ctx, client.ObjectKey{Name: virtualServiceCRD}, &crd)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return f, fmt.Errorf("reading CRD %s: %w", virtualServiceCRD, err)
+		}
+		f.WebsocketUpgradeInSchema = err == nil && websocketUpgradeInSchema(&crd, gvk.Version)
 	}
 	return f, nil
+}
+
+// virtualServiceCRD is the one CRD whose schema wsguard reads; the cache watches only it.
+const virtualServiceCRD = "virtualservices.networking.istio.io"
+
+// websocketUpgradeInSchema reports whether a VirtualService CRD keeps http[].websocketUpgrade in
+// the given version: the field is in its schema, or unknown fields are preserved there.
+func websocketUpgradeInSchema(crd *apiextensionsv1.CustomResourceDefinition, version string) bool {
+	for _, v := range crd.Spec.Versions {
+		if v.Name != version || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue
+		}
+		spec, ok := v.Schema.OpenAPIV3Schema.Properties["spec"]
+		if !ok {
+			return false
+		}
+		if preserves(&spec) {
+			return true
+		}
+		http, ok := spec.Properties["http"]
+		if !ok || http.Items == nil || http.Items.Schema == nil {
+			return false
+		}
+		route := http.Items.Schema
+		_, has := route.Properties["websocketUpgrade"]
+		return has || preserves(route)
+	}
+	return false
+}
+
+func preserves(s *apiextensionsv1.JSONSchemaProps) bool {
+	return s.XPreserveUnknownFields != nil && *s.XPreserveUnknownFields
 }
 
 // BackendConfigGVK is GKE's BackendConfig, read when the cluster serves it.
@@ -90,5 +142,16 @@ var BackendConfigGVK = schema.GroupVersionKind{Group: "cloud.google.com", Versio
 // CachedTypes are the types FactsReader reads from the cache; the server starts their
 // informers before it reports ready, so no admission request waits for a cache to fill.
 func CachedTypes() []client.Object {
-	return []client.Object{&corev1.Namespace{}, &corev1.Service{}, &networkingv1.Ingress{}, &networkingv1.IngressClass{}}
+	return []client.Object{
+		&corev1.Namespace{}, &corev1.Service{}, &networkingv1.Ingress{}, &networkingv1.IngressClass{},
+		&appsv1.Deployment{}, &apiextensionsv1.CustomResourceDefinition{},
+	}
+}
+
+// CacheByObject narrows what the cache holds of some types: of all CRDs, only the VirtualService
+// one (CRDs are large, and wsguard reads one schema).
+func CacheByObject() map[client.Object]cache.ByObject {
+	return map[client.Object]cache.ByObject{
+		&apiextensionsv1.CustomResourceDefinition{}: {Field: fields.OneTermEqualSelector("metadata.name", virtualServiceCRD)},
+	}
 }

@@ -23,7 +23,7 @@ import (
 // factsSource is what a handler needs to know about an object's surroundings.
 type factsSource interface {
 	Namespace(ctx context.Context, name string) (*corev1.Namespace, error)
-	Facts(ctx context.Context, ns *corev1.Namespace, gk schema.GroupKind) (defaults.Facts, error)
+	Facts(ctx context.Context, ns *corev1.Namespace, gvk schema.GroupVersionKind) (defaults.Facts, error)
 }
 
 // handler serves one kind on one path: mutating (inject defaults, never deny) or validating
@@ -71,7 +71,7 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	if !defaults.OptedIn(ns) {
 		return admission.Allowed("namespace has not opted in to wsguard")
 	}
-	facts, err := h.facts.Facts(ctx, ns, gk)
+	facts, err := h.facts.Facts(ctx, ns, obj.GroupVersionKind())
 	if err != nil {
 		log.Error(err, "cannot gather facts")
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("wsguard: %w", err))

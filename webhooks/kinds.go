@@ -33,9 +33,6 @@ func (k servedKind) group() string {
 	return k.GroupKind.Group
 }
 
-// kindVirtualService is Istio's VirtualService in every served version.
-var kindVirtualService = schema.GroupKind{Group: "networking.istio.io", Kind: "VirtualService"}
-
 // ServedKinds lists every kind wsguard intercepts. The webhook configurations, the handler
 // registrations and the generated manifests all derive from this one list.
 func ServedKinds() []servedKind {
@@ -43,6 +40,9 @@ func ServedKinds() []servedKind {
 		{GroupKind: defaults.KindDeployment, Resource: "deployments", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindService, Resource: "services", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindIngress, Resource: "ingresses", Versions: []string{"v1"}},
-		{GroupKind: kindVirtualService, Resource: "virtualservices", Versions: []string{"v1", "v1beta1", "v1alpha3"}},
+		{GroupKind: defaults.KindVirtualService, Resource: "virtualservices", Versions: []string{"v1", "v1beta1", "v1alpha3"}},
+		{GroupKind: defaults.KindDestinationRule, Resource: "destinationrules", Versions: []string{"v1", "v1beta1", "v1alpha3"}},
+		{GroupKind: defaults.KindLinkerdServer, Resource: "servers", Versions: []string{"v1beta3", "v1beta2", "v1beta1"}},
+		{GroupKind: defaults.KindHTTPRoute, Resource: "httproutes", Versions: []string{"v1", "v1beta1"}},
 	}
 }

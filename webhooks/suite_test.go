@@ -45,7 +45,11 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	logf.SetLogger(log)
 
-	env, err = testenv.Start()
+	// The real Istio and Gateway API CRDs (and the documented Linkerd one) judge every object
+	// wsguard patches.
+	crds, err := testenv.MeshCRDs()
+	Expect(err).NotTo(HaveOccurred())
+	env, err = testenv.Start(crds...)
 	Expect(err).NotTo(HaveOccurred())
 
 	certDir := GinkgoT().TempDir()

@@ -1,0 +1,105 @@
+package defaults
+
+import (
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// httpRouteView is what the rules read of a Gateway API HTTPRoute.
+type httpRouteView struct {
+	Spec struct {
+		Rules []struct {
+			BackendRefs []struct {
+				Group     *string `json:"group"`
+				Kind      *string `json:"kind"`
+				Name      string  `json:"name"`
+				Namespace *string `json:"namespace"`
+			} `json:"backendRefs"`
+			Timeouts *struct {
+				Request        *string `json:"request"`
+				BackendRequest *string `json:"backendRequest"`
+			} `json:"timeouts"`
+		} `json:"rules"`
+	} `json:"spec"`
+}
+
+var gatewayAPIRules = []Rule{
+	{ID: "gateway-httproute-timeouts", Kind: KindHTTPRoute, check: checkHTTPRouteTimeouts,
+		Summary: "default timeouts.request 0s (disabled) on rules to WebSocket backends; deny non-zero timeouts below the minimum"},
+}
+
+var httpRouteRulesPath = field.NewPath("spec", "rules")
+
+func (ev *evaluation) httpRoute() *httpRouteView { return view[httpRouteView](ev) }
+
+func httpRouteIsWebSocket(ev *evaluation) bool {
+	return len(webSocketRouteRules(ev)) > 0
+}
+
+// webSocketRouteRules returns the indexes of the rules with a backendRef to a WebSocket Service
+// of the namespace; for an HTTPRoute marked only by annotation, every rule.
+func webSocketRouteRules(ev *evaluation) []int {
+	route := ev.httpRoute()
+	var idx []int
+	for i, r := range route.Spec.Rules {
+		for _, b := range r.BackendRefs {
+			if (b.Group != nil && *b.Group != "") || (b.Kind != nil && *b.Kind != "Service") || (b.Namespace != nil && *b.Namespace != ev.namespace()) {
+				continue // not a Service of this namespace: wsguard cannot see it
+			}
+			if svc := ev.facts.service(b.Name); svc != nil && IsWebSocketService(svc) {
+				idx = append(idx, i)
+				break
+			}
+		}
+	}
+	if len(idx) == 0 && ev.annots[AnnotationWebSocket] == "true" {
+		for i := range route.Spec.Rules {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// checkHTTPRouteTimeouts keeps Gateway API timeouts from ending WebSocket connections. Unset, the
+// request timeout is implementation-specific (Envoy Gateway then closes streams idle for 5
+// minutes); "0s" disables it (GEP-1742), so it is the default. A non-zero timeout below the
+// minimum is denied. Setting request to "0s" never conflicts with backendRequest: the CRD's rule
+// allows any backendRequest under a disabled request timeout.
+func checkHTTPRouteTimeouts(ev *evaluation) {
+	route := ev.httpRoute()
+	minimum := ev.policy.MinTimeoutSeconds
+	for _, i := range webSocketRouteRules(ev) {
+		rule := route.Spec.Rules[i]
+		if rule.Timeouts == nil || rule.Timeouts.Request == nil {
+			if ev.policy.RouteTimeoutsDisabled() {
+				ev.setDefault(fmt.Sprintf("set %s.timeouts.request=0s (disables the request timeout, which would otherwise end WebSocket connections)", httpRouteRulesPath.Index(i)),
+					"0s", "spec", "rules", strconv.Itoa(i), "timeouts", "request")
+			}
+		}
+		if rule.Timeouts == nil {
+			continue
+		}
+		for _, t := range []struct {
+			name  string
+			value *string
+		}{{"request", rule.Timeouts.Request}, {"backendRequest", rule.Timeouts.BackendRequest}} {
+			name, value := t.name, t.value
+			if value == nil {
+				continue
+			}
+			path := httpRouteRulesPath.Index(i).Child("timeouts", name)
+			d, ok := parseGatewayDuration(*value)
+			if !ok {
+				ev.violate(path, *value, "is not a Gateway API duration", `write "0s" to disable it, or a duration such as "1h"`)
+				continue
+			}
+			if d != 0 && d.Seconds() < float64(minimum) {
+				ev.violate(path, *value,
+					fmt.Sprintf("ends WebSocket connections on this rule after %s", d),
+					fmt.Sprintf(`write "0s" to disable the timeout, or at least %s`, atLeast(minimum)))
+			}
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package defaults
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// linkerdServerView is what the rules read of a Linkerd policy Server (policy.linkerd.io).
+type linkerdServerView struct {
+	Spec struct {
+		PodSelector   *metav1.LabelSelector `json:"podSelector"`
+		Port          intstr.IntOrString    `json:"port"`
+		ProxyProtocol string                `json:"proxyProtocol"`
+	} `json:"spec"`
+}
+
+var linkerdRules = []Rule{
+	{ID: "linkerd-server-protocol", Kind: KindLinkerdServer, check: checkLinkerdServerProtocol,
+		Summary: "deny proxyProtocol HTTP/2 or gRPC on a port that serves WebSockets; warn on opaque"},
+}
+
+func (ev *evaluation) linkerdServer() *linkerdServerView { return view[linkerdServerView](ev) }
+
+func linkerdServerIsWebSocket(ev *evaluation) bool {
+	return serverSelectsWebSocketPort(ev)
+}
+
+// serverSelectsWebSocketPort resolves the Server's pod selector and port against the namespace:
+// a WebSocket Service whose selected pods the Server selects and whose WebSocket port targets
+// the Server's port, or a Deployment whose pods the Server selects with a WebSocket container
+// port that is the Server's port.
+func serverSelectsWebSocketPort(ev *evaluation) bool {
+	srv := ev.linkerdServer()
+	if srv.Spec.PodSelector == nil {
+		return false // an externalWorkloadSelector selects no pods
+	}
+	selector, err := metav1.LabelSelectorAsSelector(srv.Spec.PodSelector)
+	if err != nil {
+		return false // the CRD's schema rejects such selectors before wsguard is asked
+	}
+	port := srv.Spec.Port
+	for i := range ev.facts.Services {
+		svc := &ev.facts.Services[i]
+		if !IsWebSocketService(svc) || len(svc.Spec.Selector) == 0 || !selector.Matches(labels.Set(svc.Spec.Selector)) {
+			continue
+		}
+		for _, pi := range webSocketServicePorts(svc) {
+			if servicePortTargets(svc.Spec.Ports[pi], port) {
+				return true
+			}
+		}
+	}
+	for _, d := range ev.facts.Deployments {
+		if !selector.Matches(labels.Set(d.Spec.Template.Labels)) {
+			continue
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			for _, cp := range c.Ports {
+				if IsWebSocketPortName(cp.Name) && (port.StrVal == cp.Name && port.Type == intstr.String || port.Type == intstr.Int && port.IntVal == cp.ContainerPort) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// servicePortTargets reports whether a Service port sends traffic to a pod port given as a name
+// or number, as a Linkerd Server names it.
+func servicePortTargets(sp corev1.ServicePort, port intstr.IntOrString) bool {
+	if port.Type == intstr.String {
+		return sp.TargetPort.Type == intstr.String && sp.TargetPort.StrVal == port.StrVal
+	}
+	return targetsContainerPort(sp, corev1.ContainerPort{ContainerPort: port.IntVal})
+}
+
+// checkLinkerdServerProtocol denies a proxyProtocol that makes Linkerd's proxy treat the port as
+// HTTP/2: WebSocket needs HTTP/1.1, and the Upgrade then fails. Protocol detection (unknown, the
+// default) and HTTP/1 handle WebSockets; opaque works but loses per-request metrics and policy.
+func checkLinkerdServerProtocol(ev *evaluation) {
+	path := field.NewPath("spec", "proxyProtocol")
+	switch p := ev.linkerdServer().Spec.ProxyProtocol; strings.ToLower(p) {
+	case "http/2", "grpc":
+		ev.violate(path, p, "makes Linkerd's proxy speak HTTP/2 on a port that serves WebSockets, and HTTP/2 cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake",
+			"write HTTP/1 or leave it unset (unknown: Linkerd detects the protocol, WebSockets included); serve gRPC on another port")
+	case "opaque":
+		ev.warn(path, "opaque carries WebSockets, but Linkerd then sees only TCP: no per-request metrics, retries or route policies on this port; HTTP/1 or unknown keep them")
+	}
+}
