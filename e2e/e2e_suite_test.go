@@ -40,7 +40,9 @@ var _ = BeforeSuite(func() {
 	out, err := build.CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), "building wsguard: %s", out)
 
-	env, err = testenv.Start()
+	crds, err := testenv.MeshCRDs()
+	Expect(err).NotTo(HaveOccurred())
+	env, err = testenv.Start(crds...)
 	Expect(err).NotTo(HaveOccurred())
 	kubeconfig = filepath.Join(tmp, "kubeconfig")
 	Expect(env.WriteKubeconfig(kubeconfig)).To(Succeed())

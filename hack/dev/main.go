@@ -34,13 +34,22 @@ func run() error {
 	port := flag.Int("webhook-port", 9443, "port wsguard serves admission webhooks on")
 	probePort := flag.Int("probe-port", 8081, "port of wsguard's /healthz and /readyz")
 	metricsPort := flag.Int("metrics-port", 8080, "port of wsguard's /metrics")
+	withCRDs := flag.Bool("crds", true, "install the Istio, Gateway API and Linkerd Server CRDs, so that examples/mesh and examples/gateway-api apply")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	var crds []string
+	if *withCRDs {
+		step("locating the Istio and Gateway API CRDs through the Go module proxy")
+		var err error
+		if crds, err = testenv.MeshCRDs(); err != nil {
+			return fmt.Errorf("%w (run with --crds=false to start without them)", err)
+		}
+	}
 	step("starting kube-apiserver and etcd")
-	env, err := testenv.Start()
+	env, err := testenv.Start(crds...)
 	if err != nil {
 		return err
 	}
@@ -117,6 +126,8 @@ wsguard is serving a local control plane. Try:
   %[2]s apply -n demo -f examples/unsafe/          # denied, with the field, the reason and the fix
   %[2]s apply -n demo-warn -f examples/unsafe/     # admitted with warnings (warn mode)
   %[2]s apply -n demo --dry-run=server -o yaml -f examples/deployment.yaml
+  %[2]s apply -n demo -f examples/mesh/ -f examples/gateway-api/
+  %[2]s apply -n demo -f examples/mesh/unsafe/ -f examples/gateway-api/unsafe/
 
 Metrics: http://127.0.0.1:%[3]d/metrics   Readiness: http://127.0.0.1:%[4]d/readyz
 Press Ctrl-C to stop everything.
