@@ -25,7 +25,7 @@ envtest: ## Provide kube-apiserver, etcd and kubectl in bin/k8s/ (prints the fol
 run: build ## Start a local control plane with wsguard serving it (Ctrl-C stops everything).
 	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
 	$(GO) build -o $(BIN)/dev-env ./hack/dev; \
-	KUBEBUILDER_ASSETS="$$assets" exec $(BIN)/dev-env --wsguard $(BIN)/wsguard
+	KUBEBUILDER_ASSETS="$$assets" exec $(BIN)/dev-env --wsguard $(BIN)/wsguard $(RUN_ARGS)
 
 .PHONY: test
 test: vet ## Run unit tests and the envtest suite through a real API server.
