@@ -51,7 +51,7 @@ func albChanges(override map[string]any) map[string]any {
 
 // albGroupMember is another Ingress of the IngressGroup "shared" with the given attributes.
 func albGroupMember(t *testing.T, attributes string) networkingv1.Ingress {
-	return lbTestIngress(t, replaceOnce(lbAnnotated(albIngress, "alb.ingress.kubernetes.io/group.name: shared",
+	return lbTestIngress(t, replaceOnce(annotated(albIngress, "alb.ingress.kubernetes.io/group.name: shared",
 		"alb.ingress.kubernetes.io/load-balancer-attributes: "+attributes), "name: chat\n", "name: api\n"))
 }
 
@@ -59,7 +59,7 @@ func albGroupMember(t *testing.T, attributes string) networkingv1.Ingress {
 func TestAWSALBRules(t *testing.T) {
 	const lba = "alb.ingress.kubernetes.io/load-balancer-attributes: "
 	const tga = "alb.ingress.kubernetes.io/target-group-attributes: "
-	inGroup := lbAnnotated(albIngress, "alb.ingress.kubernetes.io/group.name: shared")
+	inGroup := annotated(albIngress, "alb.ingress.kubernetes.io/group.name: shared")
 	capped := DefaultPolicy()
 	capped.TimeoutSeconds, capped.MinTimeoutSeconds = 7200, 7200
 	capped.Affinity.CookieMaxAgeSeconds = 30 * 24 * 3600
@@ -73,67 +73,67 @@ func TestAWSALBRules(t *testing.T) {
 		{
 			name:    "the controller is resolved through the IngressClass object",
 			obj:     replaceOnce(albIngress, "ingressClassName: alb", "ingressClassName: internet-facing"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("internet-facing", ControllerAWSALB, false)}},
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("internet-facing", ControllerAWSALB, false)}},
 			changes: albChanges(nil),
 		},
 		{
 			name:    "an Ingress without class is served by the default IngressClass",
 			obj:     replaceOnce(albIngress, "  ingressClassName: alb\n", ""),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("any", ControllerAWSALB, true)}},
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("any", ControllerAWSALB, true)}},
 			changes: albChanges(nil),
 		},
 		{
 			name: "an Ingress of another controller is untouched",
-			obj:  replaceOnce(lbAnnotated(albIngress, lba+"idle_timeout.timeout_seconds=5"), "ingressClassName: alb", "ingressClassName: traefik"),
+			obj:  replaceOnce(annotated(albIngress, lba+"idle_timeout.timeout_seconds=5"), "ingressClassName: alb", "ingressClassName: traefik"),
 		},
 		{
 			name:    "the idle timeout is appended to the user's attributes, which keep their text and order",
-			obj:     lbAnnotated(albIngress, lba+`"routing.http2.enabled=false, deletion_protection.enabled=true"`),
+			obj:     annotated(albIngress, lba+`"routing.http2.enabled=false, deletion_protection.enabled=true"`),
 			changes: albChanges(map[string]any{albLBAttrs: "routing.http2.enabled=false, deletion_protection.enabled=true,idle_timeout.timeout_seconds=3600"}),
 		},
 		{
 			name:    "a block scalar with a trailing comma and line break gets no empty entry",
-			obj:     lbAnnotated(albIngress, lba+"|", "  routing.http2.enabled=false,", "  deletion_protection.enabled=true,"),
+			obj:     annotated(albIngress, lba+"|", "  routing.http2.enabled=false,", "  deletion_protection.enabled=true,"),
 			changes: albChanges(map[string]any{albLBAttrs: "routing.http2.enabled=false,\ndeletion_protection.enabled=true,idle_timeout.timeout_seconds=3600"}),
 		},
 		{
 			name:    "a long idle timeout the user wrote is kept",
-			obj:     lbAnnotated(albIngress, lba+"idle_timeout.timeout_seconds=4000"),
+			obj:     annotated(albIngress, lba+"idle_timeout.timeout_seconds=4000"),
 			changes: albChanges(map[string]any{albLBAttrs: nil}),
 		},
 		{
 			name:       "a short idle timeout is denied, not replaced",
-			obj:        lbAnnotated(albIngress, lba+"idle_timeout.timeout_seconds=600,routing.http2.enabled=true"),
+			obj:        annotated(albIngress, lba+"idle_timeout.timeout_seconds=600,routing.http2.enabled=true"),
 			changes:    albChanges(map[string]any{albLBAttrs: nil}),
 			violations: []string{albMinimumRule},
 		},
 		{
 			name:       "the last of repeated keys counts, as in the controller",
-			obj:        lbAnnotated(albIngress, lba+"idle_timeout.timeout_seconds=3600,idle_timeout.timeout_seconds=60"),
+			obj:        annotated(albIngress, lba+"idle_timeout.timeout_seconds=3600,idle_timeout.timeout_seconds=60"),
 			changes:    albChanges(map[string]any{albLBAttrs: nil}),
 			violations: []string{albMinimumRule},
 		},
 		{
 			name:       "an idle timeout with a unit is denied",
-			obj:        lbAnnotated(albIngress, lba+"idle_timeout.timeout_seconds=1h"),
+			obj:        annotated(albIngress, lba+"idle_timeout.timeout_seconds=1h"),
 			changes:    albChanges(map[string]any{albLBAttrs: nil}),
 			violations: []string{albMinimumRule},
 		},
 		{
 			name:       "an idle timeout above AWS's 4000s maximum is denied",
-			obj:        lbAnnotated(albIngress, lba+"idle_timeout.timeout_seconds=7200"),
+			obj:        annotated(albIngress, lba+"idle_timeout.timeout_seconds=7200"),
 			changes:    albChanges(map[string]any{albLBAttrs: nil}),
 			violations: []string{albMinimumRule},
 		},
 		{
 			name:       "an attribute list the controller cannot read is denied and left alone",
-			obj:        lbAnnotated(albIngress, lba+"routing.http2.enabled"),
+			obj:        annotated(albIngress, lba+"routing.http2.enabled"),
 			changes:    albChanges(map[string]any{albLBAttrs: nil}),
 			violations: []string{albMinimumRule},
 		},
 		{
 			name:    "the minimum follows the per-object override",
-			obj:     lbAnnotated(albIngress, lba+"idle_timeout.timeout_seconds=600", `wsguard.io/timeout-seconds: "600"`),
+			obj:     annotated(albIngress, lba+"idle_timeout.timeout_seconds=600", `wsguard.io/timeout-seconds: "600"`),
 			changes: albChanges(map[string]any{albLBAttrs: nil}),
 		},
 		{
@@ -163,24 +163,24 @@ func TestAWSALBRules(t *testing.T) {
 		},
 		{
 			name:    "an Ingress of another group does not count",
-			obj:     lbAnnotated(albIngress, "alb.ingress.kubernetes.io/group.name: mine"),
+			obj:     annotated(albIngress, "alb.ingress.kubernetes.io/group.name: mine"),
 			facts:   Facts{Ingresses: []networkingv1.Ingress{albGroupMember(t, "idle_timeout.timeout_seconds=300")}},
 			changes: albChanges(nil),
 		},
 		{
 			name:    "the Ingress's own old version among the facts does not count as another member",
 			obj:     inGroup,
-			facts:   Facts{Ingresses: []networkingv1.Ingress{lbTestIngress(t, lbAnnotated(inGroup, lba+"idle_timeout.timeout_seconds=300"))}},
+			facts:   Facts{Ingresses: []networkingv1.Ingress{lbTestIngress(t, annotated(inGroup, lba+"idle_timeout.timeout_seconds=300"))}},
 			changes: albChanges(nil),
 		},
 		{
 			name:    "stickiness is appended to the user's target group attributes",
-			obj:     lbAnnotated(albIngress, tga+"deregistration_delay.timeout_seconds=30"),
+			obj:     annotated(albIngress, tga+"deregistration_delay.timeout_seconds=30"),
 			changes: albChanges(map[string]any{albTGAttrs: "deregistration_delay.timeout_seconds=30," + albStickiness}),
 		},
 		{
 			name:    "stickiness the user configured, even off, is kept",
-			obj:     lbAnnotated(albIngress, tga+"stickiness.enabled=false"),
+			obj:     annotated(albIngress, tga+"stickiness.enabled=false"),
 			changes: albChanges(map[string]any{albTGAttrs: nil}),
 		},
 		{
@@ -196,7 +196,7 @@ spec:
 		},
 		{
 			name:    "affinity turned off by annotation",
-			obj:     lbAnnotated(albIngress, `wsguard.io/affinity: "false"`),
+			obj:     annotated(albIngress, `wsguard.io/affinity: "false"`),
 			changes: albChanges(map[string]any{albTGAttrs: nil}),
 		},
 	})

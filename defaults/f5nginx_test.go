@@ -47,7 +47,7 @@ spec:
 `
 
 // f5Class is the IngressClass that F5's Helm chart installs: named nginx, like ingress-nginx's.
-var f5Class = nginxTestIngressClass("nginx", ControllerF5NGINX, false)
+var f5Class = ingressClass("nginx", ControllerF5NGINX, false)
 
 // f5Facts returns the namespace's Services and the F5 IngressClass.
 func f5Facts(t *testing.T) Facts {
@@ -135,13 +135,13 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name:    "controller resolved through the legacy annotation and its IngressClass",
-			obj:     nginxAnnotated(nginxClass(f5Ingress, ""), "kubernetes.io/ingress.class: edge"),
-			facts:   withoutClass(facts, nginxTestIngressClass("edge", ControllerF5NGINX, false)),
+			obj:     annotated(nginxClass(f5Ingress, ""), "kubernetes.io/ingress.class: edge"),
+			facts:   withoutClass(facts, ingressClass("edge", ControllerF5NGINX, false)),
 			changes: f5Changes(nil),
 		},
 		{
 			name:    "controller resolved through the legacy annotation and the built-in name nginx-org",
-			obj:     nginxAnnotated(nginxClass(f5Ingress, ""), "kubernetes.io/ingress.class: nginx-org"),
+			obj:     annotated(nginxClass(f5Ingress, ""), "kubernetes.io/ingress.class: nginx-org"),
 			facts:   withoutClass(facts),
 			changes: f5Changes(nil),
 		},
@@ -149,13 +149,13 @@ func TestF5NGINXRules(t *testing.T) {
 			name: "controller resolved through the default IngressClass",
 			obj:  nginxClass(f5Ingress, ""),
 			facts: withoutClass(facts,
-				nginxTestIngressClass("community", ControllerIngressNGINX, false),
-				nginxTestIngressClass("f5", ControllerF5NGINX, true)),
+				ingressClass("community", ControllerIngressNGINX, false),
+				ingressClass("f5", ControllerF5NGINX, true)),
 			changes: f5Changes(nil),
 		},
 		{
 			name: "an Ingress for ingress-nginx is not judged by F5 rules",
-			obj: nginxAnnotated(f5Ingress,
+			obj: annotated(f5Ingress,
 				`nginx.org/proxy-read-timeout: 10s`,
 				`nginx.org/websocket-services: "old, chat"`),
 			facts:   withoutClass(facts),
@@ -163,7 +163,7 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name: "an Ingress for an unknown controller is untouched",
-			obj:  nginxAnnotated(nginxClass(f5Ingress, "other"), `nginx.org/proxy-read-timeout: 10s`),
+			obj:  annotated(nginxClass(f5Ingress, "other"), `nginx.org/proxy-read-timeout: 10s`),
 		},
 		{
 			name:         "a non-WebSocket Ingress is untouched",
@@ -191,52 +191,52 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name:    "missing Services are appended to the user's list, whose order and names are kept",
-			obj:     nginxAnnotated(f5Ingress, `nginx.org/websocket-services: live,api`),
+			obj:     annotated(f5Ingress, `nginx.org/websocket-services: live,api`),
 			facts:   facts,
 			changes: f5Changes(map[string]string{annotationF5WebSocketServices: "live,api,chat,feed"}),
 		},
 		{
 			name:    "a complete list in the user's order is left alone",
-			obj:     nginxAnnotated(f5Ingress, `nginx.org/websocket-services: feed,live,chat`),
+			obj:     annotated(f5Ingress, `nginx.org/websocket-services: feed,live,chat`),
 			facts:   facts,
 			changes: f5Keep(annotationF5WebSocketServices),
 		},
 		{
 			name:    "an empty list is filled in",
-			obj:     nginxAnnotated(f5Ingress, `nginx.org/websocket-services: ""`),
+			obj:     annotated(f5Ingress, `nginx.org/websocket-services: ""`),
 			facts:   facts,
 			changes: f5Changes(nil),
 		},
 		{
 			name:    "a trailing comma is dropped where the missing names are appended",
-			obj:     nginxAnnotated(f5Ingress, `nginx.org/websocket-services: "chat,"`),
+			obj:     annotated(f5Ingress, `nginx.org/websocket-services: "chat,"`),
 			facts:   facts,
 			changes: f5Changes(map[string]string{annotationF5WebSocketServices: "chat,feed,live"}),
 		},
 		{
 			name:       "a trailing comma on a complete list is denied: F5 reads an empty Service name",
-			obj:        nginxAnnotated(f5Ingress, `nginx.org/websocket-services: "chat,feed,live,"`),
+			obj:        annotated(f5Ingress, `nginx.org/websocket-services: "chat,feed,live,"`),
 			facts:      facts,
 			changes:    f5Keep(annotationF5WebSocketServices),
 			violations: []string{"f5-nginx-websocket-services " + servicesField},
 		},
 		{
 			name:       "a name padded with a space is denied and not listed a second time",
-			obj:        nginxAnnotated(f5Ingress, `nginx.org/websocket-services: "chat, feed"`),
+			obj:        annotated(f5Ingress, `nginx.org/websocket-services: "chat, feed"`),
 			facts:      facts,
 			changes:    f5Changes(map[string]string{annotationF5WebSocketServices: "chat, feed,live"}),
 			violations: []string{"f5-nginx-websocket-services " + servicesField},
 		},
 		{
 			name:       "a name that is no backend of the Ingress is denied",
-			obj:        nginxAnnotated(f5Ingress, `nginx.org/websocket-services: old-chat`),
+			obj:        annotated(f5Ingress, `nginx.org/websocket-services: old-chat`),
 			facts:      facts,
 			changes:    f5Changes(map[string]string{annotationF5WebSocketServices: "old-chat,chat,feed,live"}),
 			violations: []string{"f5-nginx-websocket-services " + servicesField},
 		},
 		{
 			name: "a user's timeouts of at least an hour are kept, in any NGINX time form",
-			obj: nginxAnnotated(f5Ingress,
+			obj: annotated(f5Ingress,
 				`nginx.org/proxy-read-timeout: 1h 30m`,
 				`nginx.org/proxy-send-timeout: "3600"`),
 			facts:   facts,
@@ -244,7 +244,7 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name: "months (M) are not minutes (m)",
-			obj: nginxAnnotated(f5Ingress,
+			obj: annotated(f5Ingress,
 				`nginx.org/proxy-read-timeout: 1M`,
 				`nginx.org/proxy-send-timeout: 1m`),
 			facts:      facts,
@@ -253,7 +253,7 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name: "timeouts below the minimum are denied and not replaced, bare numbers being seconds",
-			obj: nginxAnnotated(f5Ingress,
+			obj: annotated(f5Ingress,
 				`nginx.org/proxy-read-timeout: 59m59s`,
 				`nginx.org/proxy-send-timeout: "60"`),
 			facts:      facts,
@@ -262,7 +262,7 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name: "timeouts that are not NGINX times are denied and not replaced",
-			obj: nginxAnnotated(f5Ingress,
+			obj: annotated(f5Ingress,
 				`nginx.org/proxy-read-timeout: 1 hour`,
 				`nginx.org/proxy-send-timeout: 30m1h`),
 			facts:      facts,
@@ -271,14 +271,14 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name:       "an empty timeout is denied and not replaced",
-			obj:        nginxAnnotated(f5Ingress, `nginx.org/proxy-read-timeout: ""`),
+			obj:        annotated(f5Ingress, `nginx.org/proxy-read-timeout: ""`),
 			facts:      facts,
 			changes:    f5Keep(annotationF5ProxyReadTimeout),
 			violations: []string{"f5-nginx-timeouts " + readField},
 		},
 		{
 			name:  "wsguard.io/timeout-seconds changes the injected timeouts",
-			obj:   nginxAnnotated(f5Ingress, `wsguard.io/timeout-seconds: "7200"`),
+			obj:   annotated(f5Ingress, `wsguard.io/timeout-seconds: "7200"`),
 			facts: facts,
 			changes: f5Changes(map[string]string{
 				annotationF5ProxyReadTimeout: "7200s",
@@ -287,7 +287,7 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name:   "the policy's timeout and minimum are used",
-			obj:    nginxAnnotated(f5Ingress, `nginx.org/proxy-read-timeout: 10m`, `nginx.org/proxy-send-timeout: 9m59s`),
+			obj:    annotated(f5Ingress, `nginx.org/proxy-read-timeout: 10m`, `nginx.org/proxy-send-timeout: 9m59s`),
 			facts:  facts,
 			policy: &custom,
 			changes: f5Changes(map[string]string{
@@ -298,7 +298,7 @@ func TestF5NGINXRules(t *testing.T) {
 		},
 		{
 			name:    "skipping f5-nginx-websocket-services leaves the list alone",
-			obj:     nginxAnnotated(f5Ingress, `wsguard.io/skip-rules: f5-nginx-websocket-services`),
+			obj:     annotated(f5Ingress, `wsguard.io/skip-rules: f5-nginx-websocket-services`),
 			facts:   facts,
 			changes: f5Keep(annotationF5WebSocketServices),
 		},

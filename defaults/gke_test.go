@@ -184,20 +184,20 @@ func TestGKERules(t *testing.T) {
 		},
 		{
 			name:       "the legacy class annotation gce-internal counts",
-			obj:        replaceOnce(lbAnnotated(gkeIngress, "kubernetes.io/ingress.class: gce-internal"), "  ingressClassName: gce\n", ""),
+			obj:        replaceOnce(annotated(gkeIngress, "kubernetes.io/ingress.class: gce-internal"), "  ingressClassName: gce\n", ""),
 			facts:      facts("team: chat", long),
 			violations: violation,
 		},
 		{
 			name:       "the controller is resolved through the IngressClass object",
 			obj:        replaceOnce(gkeIngress, "ingressClassName: gce", "ingressClassName: external"),
-			facts:      gkeWithClasses(facts("team: chat", long), lbTestIngressClass("external", ControllerGCE, false)),
+			facts:      gkeWithClasses(facts("team: chat", long), ingressClass("external", ControllerGCE, false)),
 			violations: violation,
 		},
 		{
 			name:  "an IngressClass object named gce for another controller wins over the name",
 			obj:   gkeIngress,
-			facts: gkeWithClasses(facts("team: chat", long), lbTestIngressClass("gce", "example.com/other", false)),
+			facts: gkeWithClasses(facts("team: chat", long), ingressClass("gce", "example.com/other", false)),
 		},
 		{
 			name:  "an Ingress of another controller is untouched",
@@ -206,7 +206,7 @@ func TestGKERules(t *testing.T) {
 		},
 		{
 			name:  "skip-rules turns the rule off",
-			obj:   lbAnnotated(gkeIngress, "wsguard.io/skip-rules: gke-backend-timeout"),
+			obj:   annotated(gkeIngress, "wsguard.io/skip-rules: gke-backend-timeout"),
 			facts: facts("team: chat", long),
 		},
 	})

@@ -54,31 +54,31 @@ spec:
 		{
 			name:    "the controller is resolved through the IngressClass object",
 			obj:     replaceOnce(haproxyIngress, "ingressClassName: haproxy", "ingressClassName: public"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("public", ControllerHAProxy, false)}},
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("public", ControllerHAProxy, false)}},
 			changes: haproxyCookie,
 		},
 		{
 			name:    "the legacy class annotation counts",
-			obj:     replaceOnce(lbAnnotated(haproxyIngress, "kubernetes.io/ingress.class: haproxy"), "  ingressClassName: haproxy\n", ""),
+			obj:     replaceOnce(annotated(haproxyIngress, "kubernetes.io/ingress.class: haproxy"), "  ingressClassName: haproxy\n", ""),
 			changes: haproxyCookie,
 		},
 		{
 			name:  "an IngressClass object named haproxy for another controller wins over the name",
-			obj:   lbAnnotated(haproxyIngress, "haproxy.org/timeout-tunnel: 1h"),
-			facts: Facts{IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("haproxy", "example.com/other", false)}},
+			obj:   annotated(haproxyIngress, "haproxy.org/timeout-tunnel: 1h"),
+			facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("haproxy", "example.com/other", false)}},
 		},
 		{
 			name: "an Ingress of another controller is untouched",
-			obj: replaceOnce(lbAnnotated(haproxyIngress, "haproxy.org/timeout-tunnel: 1h", snippet+": timeout tunnel 5s"),
+			obj: replaceOnce(annotated(haproxyIngress, "haproxy.org/timeout-tunnel: 1h", snippet+": timeout tunnel 5s"),
 				"ingressClassName: haproxy", "ingressClassName: traefik"),
 		},
 		{
 			name: "a cookie the user chose is kept, under any prefix",
-			obj:  lbAnnotated(haproxyIngress, "haproxy.com/cookie-persistence: SID"),
+			obj:  annotated(haproxyIngress, "haproxy.com/cookie-persistence: SID"),
 		},
 		{
 			name: "cookie-persistence-no-dynamic on the Ingress blocks the default (the controller refuses both)",
-			obj:  lbAnnotated(haproxyIngress, "ingress.kubernetes.io/cookie-persistence-no-dynamic: SID"),
+			obj:  annotated(haproxyIngress, "ingress.kubernetes.io/cookie-persistence-no-dynamic: SID"),
 		},
 		{
 			name:  "a cookie on the backend Service blocks the default",
@@ -93,15 +93,15 @@ spec:
 		},
 		{
 			name: "affinity turned off by annotation",
-			obj:  lbAnnotated(haproxyIngress, `wsguard.io/affinity: "false"`),
+			obj:  annotated(haproxyIngress, `wsguard.io/affinity: "false"`),
 		},
 		{
 			name: "skip-rules turns the default off",
-			obj:  lbAnnotated(haproxyIngress, "wsguard.io/skip-rules: haproxy-cookie-persistence"),
+			obj:  annotated(haproxyIngress, "wsguard.io/skip-rules: haproxy-cookie-persistence"),
 		},
 		{
 			name:    "timeout-tunnel and timeout-client on an Ingress are warned about",
-			obj:     lbAnnotated(haproxyIngress, "haproxy.org/timeout-tunnel: 2h", "ingress.kubernetes.io/timeout-client: 2h"),
+			obj:     annotated(haproxyIngress, "haproxy.org/timeout-tunnel: 2h", "ingress.kubernetes.io/timeout-client: 2h"),
 			changes: haproxyCookie,
 			warnings: []string{
 				"haproxy-configmap-only-timeout metadata.annotations[haproxy.org/timeout-tunnel]",
@@ -110,56 +110,39 @@ spec:
 		},
 		{
 			name:    "timeout-server, which the controller honours on an Ingress, is not warned about",
-			obj:     lbAnnotated(haproxyIngress, "haproxy.org/timeout-server: 2h"),
+			obj:     annotated(haproxyIngress, "haproxy.org/timeout-server: 2h"),
 			changes: haproxyCookie,
 		},
 		{
 			name:       "a short timeout tunnel in backend-config-snippet is denied",
-			obj:        lbAnnotated(haproxyIngress, snippet+": timeout tunnel 30s"),
+			obj:        annotated(haproxyIngress, snippet+": timeout tunnel 30s"),
 			changes:    haproxyCookie,
 			violations: []string{snippetViolation},
 		},
 		{
 			name:       "a timeout without unit is milliseconds, so 3600 is denied",
-			obj:        lbAnnotated(haproxyIngress, snippet+": timeout tunnel 3600"),
+			obj:        annotated(haproxyIngress, snippet+": timeout tunnel 3600"),
 			changes:    haproxyCookie,
 			violations: []string{snippetViolation},
 		},
 		{
 			name:    "a long timeout tunnel among other lines and comments passes",
-			obj:     lbAnnotated(haproxyIngress, snippet+": |", "  option http-server-close", "  timeout   tunnel 2h  # keep sockets", "  # timeout tunnel 1s"),
+			obj:     annotated(haproxyIngress, snippet+": |", "  option http-server-close", "  timeout   tunnel 2h  # keep sockets", "  # timeout tunnel 1s"),
 			changes: haproxyCookie,
 		},
 		{
 			name:     "a timeout tunnel HAProxy cannot read is warned about",
-			obj:      lbAnnotated(haproxyIngress, snippet+": timeout tunnel forever"),
+			obj:      annotated(haproxyIngress, snippet+": timeout tunnel forever"),
 			changes:  haproxyCookie,
 			warnings: []string{"haproxy-tunnel-timeout-snippet metadata.annotations[" + snippet + "]"},
 		},
 		{
 			name:    "the minimum follows the per-object override",
-			obj:     lbAnnotated(haproxyIngress, snippet+": timeout tunnel 10m", `wsguard.io/timeout-seconds: "600"`),
+			obj:     annotated(haproxyIngress, snippet+": timeout tunnel 10m", `wsguard.io/timeout-seconds: "600"`),
 			changes: haproxyCookie,
 		},
 	})
 }
-
-// haproxyService is a WebSocket Service whose other settings are already what the Service rules
-// want, so that rows show only what the HAProxy rules report.
-const haproxyService = `
-apiVersion: v1
-kind: Service
-metadata:
-  name: chat
-  namespace: demo
-  annotations:
-    team: chat
-spec:
-  selector: {app: chat}
-  sessionAffinity: ClientIP
-  ports:
-  - {name: ws, port: 80, targetPort: 8080, appProtocol: kubernetes.io/ws}
-`
 
 // TestHAProxyServiceRules is the table of the HAProxy rules that judge Services.
 func TestHAProxyServiceRules(t *testing.T) {
@@ -167,28 +150,28 @@ func TestHAProxyServiceRules(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{
 			name:     "timeout-tunnel under the legacy prefix is warned about behind an HAProxy Ingress",
-			obj:      lbAnnotated(haproxyService, "ingress.kubernetes.io/timeout-tunnel: 2h"),
+			obj:      annotated(settledService, "ingress.kubernetes.io/timeout-tunnel: 2h"),
 			facts:    behindHAProxy,
 			warnings: []string{"haproxy-service-configmap-only-timeout metadata.annotations[ingress.kubernetes.io/timeout-tunnel]"},
 		},
 		{
 			name: "the legacy prefix is not judged without an HAProxy Ingress (other controllers read it)",
-			obj:  lbAnnotated(haproxyService, "ingress.kubernetes.io/timeout-tunnel: 2h", "ingress.kubernetes.io/backend-config-snippet: timeout tunnel 1s"),
+			obj:  annotated(settledService, "ingress.kubernetes.io/timeout-tunnel: 2h", "ingress.kubernetes.io/backend-config-snippet: timeout tunnel 1s"),
 		},
 		{
 			name:     "an HAProxy-only prefix is judged without Ingress facts",
-			obj:      lbAnnotated(haproxyService, "haproxy.com/timeout-client: 2h"),
+			obj:      annotated(settledService, "haproxy.com/timeout-client: 2h"),
 			warnings: []string{"haproxy-service-configmap-only-timeout metadata.annotations[haproxy.com/timeout-client]"},
 		},
 		{
 			name:       "a short timeout tunnel in the Service's snippet is denied",
-			obj:        lbAnnotated(haproxyService, "ingress.kubernetes.io/backend-config-snippet: timeout tunnel 1m"),
+			obj:        annotated(settledService, "ingress.kubernetes.io/backend-config-snippet: timeout tunnel 1m"),
 			facts:      behindHAProxy,
 			violations: []string{"haproxy-service-tunnel-timeout-snippet metadata.annotations[ingress.kubernetes.io/backend-config-snippet]"},
 		},
 		{
 			name:  "a long one passes",
-			obj:   lbAnnotated(haproxyService, "haproxy.org/backend-config-snippet: timeout tunnel 1d"),
+			obj:   annotated(settledService, "haproxy.org/backend-config-snippet: timeout tunnel 1d"),
 			facts: behindHAProxy,
 		},
 	})

@@ -5,7 +5,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // nginxIngress routes /ws to a port named "ws", which alone marks it as WebSocket. It carries
@@ -30,33 +29,12 @@ spec:
           service: {name: chat, port: {name: ws}}
 `
 
-// nginxAnnotated adds annotations (YAML lines "key: value") to a test Ingress.
-func nginxAnnotated(manifest string, lines ...string) string {
-	extra := ""
-	for _, l := range lines {
-		extra += "    " + l + "\n"
-	}
-	return replaceOnce(manifest, "    team: chat\n", "    team: chat\n"+extra)
-}
-
 // nginxClass replaces spec.ingressClassName of a test Ingress; "" removes it.
 func nginxClass(manifest, class string) string {
 	if class == "" {
 		return replaceOnce(manifest, "  ingressClassName: nginx\n", "")
 	}
 	return replaceOnce(manifest, "  ingressClassName: nginx\n", "  ingressClassName: "+class+"\n")
-}
-
-// nginxTestIngressClass builds an IngressClass for Facts.
-func nginxTestIngressClass(name, controller string, isDefault bool) networkingv1.IngressClass {
-	ic := networkingv1.IngressClass{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec:       networkingv1.IngressClassSpec{Controller: controller},
-	}
-	if isDefault {
-		ic.Annotations = map[string]string{annotationDefaultIngressClass: "true"}
-	}
-	return ic
 }
 
 // ingressNGINXChanges is every default the ingress-nginx rules inject under the default policy,
@@ -120,25 +98,25 @@ spec:
 		{
 			name:    "controller resolved through spec.ingressClassName and its IngressClass",
 			obj:     nginxClass(nginxIngress, "public"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{nginxTestIngressClass("public", ControllerIngressNGINX, false)}},
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("public", ControllerIngressNGINX, false)}},
 			changes: ingressNGINXChanges(),
 		},
 		{
 			name: "a class name that is neither an IngressClass nor built in is left alone",
-			obj:  nginxAnnotated(nginxClass(nginxIngress, "public"), `nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`),
+			obj:  annotated(nginxClass(nginxIngress, "public"), `nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`),
 		},
 		{
 			name:    "controller resolved through the legacy kubernetes.io/ingress.class annotation",
-			obj:     nginxAnnotated(nginxClass(nginxIngress, ""), "kubernetes.io/ingress.class: internal"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{nginxTestIngressClass("internal", ControllerIngressNGINX, false)}},
+			obj:     annotated(nginxClass(nginxIngress, ""), "kubernetes.io/ingress.class: internal"),
+			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("internal", ControllerIngressNGINX, false)}},
 			changes: ingressNGINXChanges(),
 		},
 		{
 			name: "controller resolved through the default IngressClass",
 			obj:  nginxClass(nginxIngress, ""),
 			facts: Facts{IngressClasses: []networkingv1.IngressClass{
-				nginxTestIngressClass("f5", ControllerF5NGINX, false),
-				nginxTestIngressClass("cluster-default", ControllerIngressNGINX, true),
+				ingressClass("f5", ControllerF5NGINX, false),
+				ingressClass("cluster-default", ControllerIngressNGINX, true),
 			}},
 			changes: ingressNGINXChanges(),
 		},
@@ -148,15 +126,15 @@ spec:
 		},
 		{
 			name: "an Ingress for another controller is not judged by ingress-nginx rules",
-			obj: nginxAnnotated(nginxClass(nginxIngress, "other"),
+			obj: annotated(nginxClass(nginxIngress, "other"),
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`,
 				`nginx.ingress.kubernetes.io/backend-protocol: GRPC`,
 				`nginx.ingress.kubernetes.io/websocket-services: chat`),
-			facts: Facts{IngressClasses: []networkingv1.IngressClass{nginxTestIngressClass("other", "example.com/other", false)}},
+			facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("other", "example.com/other", false)}},
 		},
 		{
 			name: "an Ingress for F5 NGINX gets only F5 defaults, even with ingress-nginx annotations",
-			obj: nginxAnnotated(nginxClass(nginxIngress, "nginx-org"),
+			obj: annotated(nginxClass(nginxIngress, "nginx-org"),
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: 3600s`,
 				`nginx.ingress.kubernetes.io/websocket-services: chat`),
 			changes: map[string]any{
@@ -193,26 +171,26 @@ spec:
 		},
 		{
 			name: "a user's timeouts at or above the minimum are kept",
-			obj: nginxAnnotated(nginxIngress,
+			obj: annotated(nginxIngress,
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: "7200"`,
 				`nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"`),
 			changes: ingressNGINXChanges(ingressNGINXTimeoutKeys...),
 		},
 		{
 			name:       "a timeout below the minimum is denied and not replaced",
-			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: "60"`),
+			obj:        annotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: "60"`),
 			changes:    ingressNGINXChanges(annotationIngressNGINXProxyReadTimeout),
 			violations: []string{"ingress-nginx-timeouts " + readField},
 		},
 		{
 			name:       "a send timeout below the minimum is denied too",
-			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-send-timeout: "3599"`),
+			obj:        annotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-send-timeout: "3599"`),
 			changes:    ingressNGINXChanges(annotationIngressNGINXProxySendTimeout),
 			violations: []string{"ingress-nginx-timeouts " + sendField},
 		},
 		{
 			name: "timeouts with a unit or a decimal are denied and not replaced",
-			obj: nginxAnnotated(nginxIngress,
+			obj: annotated(nginxIngress,
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: 3600s`,
 				`nginx.ingress.kubernetes.io/proxy-send-timeout: "3600.5"`),
 			changes:    ingressNGINXChanges(ingressNGINXTimeoutKeys...),
@@ -220,7 +198,7 @@ spec:
 		},
 		{
 			name: "empty and negative timeouts are denied and not replaced",
-			obj: nginxAnnotated(nginxIngress,
+			obj: annotated(nginxIngress,
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: ""`,
 				`nginx.ingress.kubernetes.io/proxy-send-timeout: "-3600"`),
 			changes:    ingressNGINXChanges(ingressNGINXTimeoutKeys...),
@@ -228,13 +206,13 @@ spec:
 		},
 		{
 			name:       "a timeout with surrounding spaces is denied, as ingress-nginx does not trim it",
-			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: " 3600"`),
+			obj:        annotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: " 3600"`),
 			changes:    ingressNGINXChanges(annotationIngressNGINXProxyReadTimeout),
 			violations: []string{"ingress-nginx-timeout-format " + readField},
 		},
 		{
 			name: "wsguard.io/timeout-seconds changes the injected timeouts",
-			obj:  nginxAnnotated(nginxIngress, `wsguard.io/timeout-seconds: "7200"`),
+			obj:  annotated(nginxIngress, `wsguard.io/timeout-seconds: "7200"`),
 			changes: func() map[string]any {
 				m := ingressNGINXChanges()
 				m[annotationPointer(annotationIngressNGINXProxyReadTimeout)] = "7200"
@@ -244,7 +222,7 @@ spec:
 		},
 		{
 			name:   "the policy's timeout, minimum and cookie are used",
-			obj:    nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: "400"`),
+			obj:    annotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timeout: "400"`),
 			policy: &custom,
 			changes: map[string]any{
 				annotationPointer(annotationIngressNGINXProxySendTimeout): "600",
@@ -256,22 +234,22 @@ spec:
 		},
 		{
 			name:    "a user's upstream-hash-by replaces the affinity defaults",
-			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/upstream-hash-by: $remote_addr`),
+			obj:     annotated(nginxIngress, `nginx.ingress.kubernetes.io/upstream-hash-by: $remote_addr`),
 			changes: ingressNGINXChanges(ingressNGINXAffinityKeys...),
 		},
 		{
 			name:    "a user's affinity is kept, with no mode, cookie name or max age added",
-			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/affinity: cookie`),
+			obj:     annotated(nginxIngress, `nginx.ingress.kubernetes.io/affinity: cookie`),
 			changes: ingressNGINXChanges(ingressNGINXAffinityKeys...),
 		},
 		{
 			name:    "a user's cookie name is kept while the other affinity defaults are added",
-			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/session-cookie-name: mine`),
+			obj:     annotated(nginxIngress, `nginx.ingress.kubernetes.io/session-cookie-name: mine`),
 			changes: ingressNGINXChanges(annotationIngressNGINXCookieName),
 		},
 		{
 			name: "affinity together with upstream-hash-by is denied",
-			obj: nginxAnnotated(nginxIngress,
+			obj: annotated(nginxIngress,
 				`nginx.ingress.kubernetes.io/affinity: cookie`,
 				`nginx.ingress.kubernetes.io/upstream-hash-by: $remote_addr`),
 			changes:    ingressNGINXChanges(ingressNGINXAffinityKeys...),
@@ -279,12 +257,12 @@ spec:
 		},
 		{
 			name:    "wsguard.io/affinity=false turns the affinity defaults off",
-			obj:     nginxAnnotated(nginxIngress, `wsguard.io/affinity: "false"`),
+			obj:     annotated(nginxIngress, `wsguard.io/affinity: "false"`),
 			changes: ingressNGINXChanges(ingressNGINXAffinityKeys...),
 		},
 		{
 			name: "skipping ingress-nginx-timeouts drops its defaults and its minimum, not the format check",
-			obj: nginxAnnotated(nginxIngress,
+			obj: annotated(nginxIngress,
 				`wsguard.io/skip-rules: ingress-nginx-timeouts`,
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`,
 				`nginx.ingress.kubernetes.io/proxy-send-timeout: 30s`),
@@ -293,12 +271,12 @@ spec:
 		},
 		{
 			name:    "backend-protocol HTTPS is accepted",
-			obj:     nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: HTTPS`),
+			obj:     annotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: HTTPS`),
 			changes: ingressNGINXChanges(),
 		},
 		{
 			name:     "nginx.ingress.kubernetes.io/websocket-services is warned about as a no-op",
-			obj:      nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/websocket-services: chat`),
+			obj:      annotated(nginxIngress, `nginx.ingress.kubernetes.io/websocket-services: chat`),
 			changes:  ingressNGINXChanges(),
 			warnings: []string{"ingress-nginx-websocket-services-noop metadata.annotations[nginx.ingress.kubernetes.io/websocket-services]"},
 		},
@@ -306,7 +284,7 @@ spec:
 	for _, proto := range []string{"GRPC", "grpcs", "FCGI", " ajp "} {
 		cases = append(cases, ruleCase{
 			name:       "backend-protocol " + proto + " is denied",
-			obj:        nginxAnnotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: "`+proto+`"`),
+			obj:        annotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: "`+proto+`"`),
 			changes:    ingressNGINXChanges(),
 			violations: []string{"ingress-nginx-backend-protocol " + protoField},
 		})

@@ -4,34 +4,9 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
-
-// Helpers shared by the HAProxy, Traefik, AWS ALB and GKE tables ("lb" for load balancer).
-
-// lbAnnotated adds annotations (YAML lines "key: value") to a test manifest that carries the
-// placeholder annotation "team: chat".
-func lbAnnotated(manifest string, lines ...string) string {
-	extra := ""
-	for _, l := range lines {
-		extra += "    " + l + "\n"
-	}
-	return replaceOnce(manifest, "    team: chat\n", "    team: chat\n"+extra)
-}
-
-// lbTestIngressClass builds an IngressClass for Facts.
-func lbTestIngressClass(name, controller string, isDefault bool) networkingv1.IngressClass {
-	ic := networkingv1.IngressClass{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec:       networkingv1.IngressClassSpec{Controller: controller},
-	}
-	if isDefault {
-		ic.Annotations = map[string]string{annotationDefaultIngressClass: "true"}
-	}
-	return ic
-}
 
 // lbTestIngress parses an Ingress manifest into the typed form that Facts carry.
 func lbTestIngress(t testing.TB, manifest string) networkingv1.Ingress {
@@ -42,23 +17,6 @@ func lbTestIngress(t testing.TB, manifest string) networkingv1.Ingress {
 	}
 	return ing
 }
-
-// traefikService is a WebSocket Service whose other settings are already what the Service rules
-// want, so that rows show only what the Traefik rule does.
-const traefikService = `
-apiVersion: v1
-kind: Service
-metadata:
-  name: chat
-  namespace: demo
-  annotations:
-    team: chat
-spec:
-  selector: {app: chat}
-  sessionAffinity: ClientIP
-  ports:
-  - {name: ws, port: 80, targetPort: 8080, appProtocol: kubernetes.io/ws}
-`
 
 // traefikFrontIngress routes to the Service "chat"; rows change its class and backend.
 const traefikFrontIngress = `
@@ -96,106 +54,106 @@ func TestTraefikRules(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{
 			name:    "a Service behind a Traefik Ingress gets a sticky cookie (class-name fallback)",
-			obj:     traefikService,
+			obj:     settledService,
 			facts:   behind(traefikFrontIngress),
 			changes: traefikSticky,
 		},
 		{
 			name: "the controller is resolved through the IngressClass object",
-			obj:  traefikService,
+			obj:  settledService,
 			facts: Facts{
 				Ingresses:      []networkingv1.Ingress{lbTestIngress(t, replaceOnce(traefikFrontIngress, "ingressClassName: traefik", "ingressClassName: web"))},
-				IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("web", ControllerTraefik, false)},
+				IngressClasses: []networkingv1.IngressClass{ingressClass("web", ControllerTraefik, false)},
 			},
 			changes: traefikSticky,
 		},
 		{
 			name: "an IngressClass object named traefik for another controller wins over the name",
-			obj:  traefikService,
+			obj:  settledService,
 			facts: Facts{
 				Ingresses:      []networkingv1.Ingress{lbTestIngress(t, traefikFrontIngress)},
-				IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("traefik", "example.com/other", false)},
+				IngressClasses: []networkingv1.IngressClass{ingressClass("traefik", "example.com/other", false)},
 			},
 		},
 		{
 			name: "an Ingress without class is served by the default IngressClass",
-			obj:  traefikService,
+			obj:  settledService,
 			facts: Facts{
 				Ingresses:      []networkingv1.Ingress{lbTestIngress(t, replaceOnce(traefikFrontIngress, "  ingressClassName: traefik\n", ""))},
-				IngressClasses: []networkingv1.IngressClass{lbTestIngressClass("web", ControllerTraefik, true)},
+				IngressClasses: []networkingv1.IngressClass{ingressClass("web", ControllerTraefik, true)},
 			},
 			changes: traefikSticky,
 		},
 		{
 			name:    "the legacy class annotation counts",
-			obj:     traefikService,
+			obj:     settledService,
 			facts:   behind(replaceOnce(traefikFrontIngress, "spec:\n  ingressClassName: traefik\n", "  annotations: {kubernetes.io/ingress.class: traefik}\nspec:\n")),
 			changes: traefikSticky,
 		},
 		{
 			name: "a default backend counts as routing to the Service",
-			obj:  traefikService,
+			obj:  settledService,
 			facts: behind(replaceOnce(replaceOnce(traefikFrontIngress, "service: {name: chat,", "service: {name: other,"),
 				"  rules:\n", "  defaultBackend:\n    service: {name: chat, port: {number: 80}}\n  rules:\n")),
 			changes: traefikSticky,
 		},
 		{
 			name:  "sticky.cookie written by the user, even false, is kept and no name is added",
-			obj:   lbAnnotated(traefikService, `traefik.ingress.kubernetes.io/service.sticky.cookie: "false"`),
+			obj:   annotated(settledService, `traefik.ingress.kubernetes.io/service.sticky.cookie: "false"`),
 			facts: behind(traefikFrontIngress),
 		},
 		{
 			name:    "a cookie name written by the user is kept",
-			obj:     lbAnnotated(traefikService, "traefik.ingress.kubernetes.io/service.sticky.cookie.name: sid"),
+			obj:     annotated(settledService, "traefik.ingress.kubernetes.io/service.sticky.cookie.name: sid"),
 			facts:   behind(traefikFrontIngress),
 			changes: map[string]any{annotationPointer(annotationTraefikStickyCookie): "true"},
 		},
 		{
 			name:  "affinity turned off by annotation",
-			obj:   lbAnnotated(traefikService, `wsguard.io/affinity: "false"`),
+			obj:   annotated(settledService, `wsguard.io/affinity: "false"`),
 			facts: behind(traefikFrontIngress),
 		},
 		{
 			name:   "affinity turned off by policy",
-			obj:    traefikService,
+			obj:    settledService,
 			facts:  behind(traefikFrontIngress),
 			policy: &noAffinity,
 		},
 		{
 			name:    "the policy's cookie name is used",
-			obj:     traefikService,
+			obj:     settledService,
 			facts:   behind(traefikFrontIngress),
 			policy:  &Policy{Enforcement: Enforce, TimeoutSeconds: 3600, MinTimeoutSeconds: 3600, PreStopSeconds: 15, DrainSeconds: 30, Affinity: AffinityPolicy{CookieName: "SID", CookieMaxAgeSeconds: 60, ClientIPTimeoutSeconds: 60}},
 			changes: map[string]any{annotationPointer(annotationTraefikStickyCookie): "true", annotationPointer(annotationTraefikStickyCookieName): "SID"},
 		},
 		{
 			name:  "a Service behind an Ingress of another controller is untouched",
-			obj:   traefikService,
+			obj:   settledService,
 			facts: behind(replaceOnce(traefikFrontIngress, "ingressClassName: traefik", "ingressClassName: haproxy")),
 		},
 		{
 			name:  "a Traefik Ingress that routes to another Service does not count",
-			obj:   traefikService,
+			obj:   settledService,
 			facts: behind(replaceOnce(traefikFrontIngress, "service: {name: chat,", "service: {name: other,")),
 		},
 		{
 			name:  "a Traefik Ingress of another namespace does not count",
-			obj:   traefikService,
+			obj:   settledService,
 			facts: behind(replaceOnce(traefikFrontIngress, "namespace: demo", "namespace: elsewhere")),
 		},
 		{
 			name:  "a Service without Ingress facts is untouched",
-			obj:   traefikService,
+			obj:   settledService,
 			facts: Facts{},
 		},
 		{
 			name:     "serversscheme h2c on a WebSocket Service is warned about, with or without Ingress facts",
-			obj:      lbAnnotated(traefikService, "traefik.ingress.kubernetes.io/service.serversscheme: h2c"),
+			obj:      annotated(settledService, "traefik.ingress.kubernetes.io/service.serversscheme: h2c"),
 			warnings: []string{"traefik-service-h2c-scheme metadata.annotations[traefik.ingress.kubernetes.io/service.serversscheme]"},
 		},
 		{
 			name:    "serversscheme http is not",
-			obj:     lbAnnotated(traefikService, "traefik.ingress.kubernetes.io/service.serversscheme: http"),
+			obj:     annotated(settledService, "traefik.ingress.kubernetes.io/service.serversscheme: http"),
 			facts:   behind(traefikFrontIngress),
 			changes: traefikSticky,
 		},
@@ -212,8 +170,8 @@ func TestControllerOfIngressMatchesIngressController(t *testing.T) {
 	noClass := replaceOnce(traefikFrontIngress, "  ingressClassName: traefik\n", "")
 	legacy := replaceOnce(traefikFrontIngress, "spec:\n  ingressClassName: traefik\n", "  annotations: {kubernetes.io/ingress.class: alb}\nspec:\n")
 	classes := []networkingv1.IngressClass{
-		lbTestIngressClass("web", ControllerHAProxy, false),
-		lbTestIngressClass("fallback", ControllerGCE, true),
+		ingressClass("web", ControllerHAProxy, false),
+		ingressClass("fallback", ControllerGCE, true),
 	}
 	mapped := DefaultPolicy()
 	mapped.IngressClasses = map[string]string{"custom": ControllerTraefik}
