@@ -133,6 +133,11 @@ func (ev *evaluation) run() {
 		}
 	}
 	ev.result.WebSocket = true
+	// Detection reads the object through its typed view; an object marked by annotation is
+	// read here, so that no rule ever acts on a view that could not be made.
+	if support.detect(ev); ev.failed() {
+		return
+	}
 	if !ev.applyOverrides() {
 		return // invalid overrides are violations; defaults computed from them would be wrong
 	}
@@ -142,6 +147,9 @@ func (ev *evaluation) run() {
 		}
 		ev.rule = r.ID
 		r.check(ev)
+		if ev.p.err != nil {
+			ev.malformed(ev.p.err)
+		}
 		if ev.failed() {
 			return
 		}

@@ -15,6 +15,9 @@ type patcher struct {
 	original map[string]any
 	working  map[string]any // nil until the first edit (copy on write)
 	changes  []Change
+	// err is the first write that could not be made: the path runs through a value that is
+	// not an object or list (a manifest can hold "containers: [null]"). Nothing is written then.
+	err error
 }
 
 func newPatcher(obj map[string]any) *patcher {
@@ -106,7 +109,8 @@ func (p *patcher) write(rule, message string, value any, path []string) {
 		case []any:
 			idx, err := strconv.Atoi(seg)
 			if err != nil || idx < 0 || idx >= len(n) {
-				panic(fmt.Sprintf("defaults: rule %s wrote through a missing list element %q", rule, pointer(path[:i+1])))
+				p.fail(fmt.Errorf("%s has no element %q", pointer(path[:i]), seg))
+				return
 			}
 			if last {
 				n[idx] = value
@@ -115,10 +119,25 @@ func (p *patcher) write(rule, message string, value any, path []string) {
 			}
 			child = n[idx]
 		default:
-			panic(fmt.Sprintf("defaults: rule %s wrote below a scalar at %q", rule, pointer(path[:i])))
+			p.fail(fmt.Errorf("%s is %s, not an object or a list", pointer(path[:i]), describe(node)))
+			return
 		}
 		node = child
 	}
+}
+
+// fail keeps the first write error; the evaluation reports it and stops.
+func (p *patcher) fail(err error) {
+	if p.err == nil {
+		p.err = err
+	}
+}
+
+func describe(v any) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprintf("a %T", v)
 }
 
 func (p *patcher) record(rule, message, op string, path []string, value any) {
