@@ -28,18 +28,33 @@ run: build ## Start a local control plane with wsguard serving it (Ctrl-C stops 
 	KUBEBUILDER_ASSETS="$$assets" exec $(BIN)/dev-env --wsguard $(BIN)/wsguard $(RUN_ARGS)
 
 .PHONY: test
-test: vet ## Run unit tests and the envtest suite through a real API server.
+test: vet ## Run unit tests, the envtest and end-to-end suites, and the install suite.
 	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1
+	@$(MAKE) --no-print-directory test-install
+
+# The install suite is its own Go module (e2e/install), so that cert-manager, whose controllers
+# it runs, stays out of wsguard's go.mod.
+.PHONY: test-install
+test-install: ## Run the install suite: the Helm chart and config/ with cert-manager, through a real API server.
+	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
+	hack/install-helm.sh >/dev/null; \
+	hack/fetch-crds.sh >/dev/null; \
+	cd e2e/install && KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1 -timeout 20m
+
+.PHONY: helm
+helm: ## Provide Helm in bin/ (prints its path).
+	@hack/install-helm.sh
 
 .PHONY: vet
 vet: ## Run go vet and check formatting.
 	$(GO) vet ./...
+	cd e2e/install && $(GO) vet ./...
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
 .PHONY: manifests
-manifests: ## Regenerate config/webhook/manifests.yaml from webhooks/configuration.go.
+manifests: ## Regenerate config/ and charts/wsguard/files/ from package webhooks.
 	$(GO) run ./hack/gen-manifests
 
 .PHONY: docker-build
@@ -48,4 +63,4 @@ docker-build: ## Build the container image (needs a Docker engine).
 
 .PHONY: clean
 clean: ## Remove bin/ except the control plane binaries.
-	rm -rf $(BIN)/wsguard $(BIN)/dev-env $(BIN)/dev
+	rm -rf $(BIN)/wsguard $(BIN)/dev-env $(BIN)/dev $(BIN)/helm $(BIN)/.helm-version $(BIN)/.helm $(BIN)/crds

