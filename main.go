@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
 
+	"github.com/wsguard/wsguard/cli"
 	"github.com/wsguard/wsguard/defaults"
 	"github.com/wsguard/wsguard/server"
 )
@@ -23,10 +24,12 @@ const usage = `wsguard makes WebSocket workloads safe on Kubernetes.
 
 Usage:
   wsguard [serve] [flags]   run the admission webhook server (the default)
+  wsguard check -f PATH...  judge manifests offline, as the webhooks would (for CI)
+  wsguard fix -f PATH...    write manifests with the defaults applied (-w: in place)
   wsguard rules             list the rules wsguard applies
   wsguard version           print the version
 
-Run 'wsguard serve --help' for the server's flags. Docs: README.md and docs/.
+Run 'wsguard <command> --help' for a command's flags. Docs: README.md and docs/.
 `
 
 func main() {
@@ -41,6 +44,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return serve(args, stderr)
+	case "check":
+		return cli.Check(args, os.Stdin, stdout, stderr)
+	case "fix":
+		return cli.Fix(args, os.Stdin, stdout, stderr)
 	case "rules":
 		return listRules(stdout)
 	case "version":

@@ -1,0 +1,12 @@
+// Package cli implements `wsguard check` and `wsguard fix`: the admission webhook's rules run
+// offline over manifests, for CI pipelines, code review and GitOps repositories.
+//
+// Both commands read files, directories or stdin, judge every object with the same engine the
+// webhook calls (package defaults), as if it were admitted into an opted-in namespace, and take
+// related facts (Services, Ingresses, IngressClasses, ...) from the other objects of the input.
+// check reports; fix writes the manifests with the defaults applied, changing only the documents
+// that get defaults and keeping their comments and key order.
+//
+// The package deliberately stays away from controller-runtime's manager and webhook stack: the
+// CLI starts fast and runs where no cluster exists.
+package cli

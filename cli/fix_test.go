@@ -1,0 +1,280 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFixKeepsWhatItDoesNotChange: untouched documents and everything between documents are
+// copied byte for byte; a changed document keeps its comments, key order and styles.
+func TestFixKeepsWhatItDoesNotChange(t *testing.T) {
+	untouched := `# Source: chart/templates/configmap.yaml
+apiVersion:   v1     # odd spacing is kept
+kind: ConfigMap
+metadata: { name: settings }
+
+data:
+    greeting: 'hello'   # single quotes are kept
+    enabled: yes
+`
+	service := `# Source: chart/templates/service.yaml
+# The chat Service.
+apiVersion: v1
+kind: Service
+metadata:
+  name: chat
+  labels: {app: chat} # flow style
+spec:
+  # ports first, then the selector: the order is kept
+  ports:
+  - name: websocket # named so wsguard knows
+    port: 80
+    targetPort: 8080
+  selector: {app: chat}
+`
+	input := "---\n" + untouched + "---   # separator with a comment\n" + service + "\n\n...\n"
+	res := runCommand(t, "fix", input, "-")
+	if res.code != ExitOK {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	want := "---\n" + untouched + "---   # separator with a comment\n" + `# Source: chart/templates/service.yaml
+# The chat Service.
+apiVersion: v1
+kind: Service
+metadata:
+  name: chat
+  labels: {app: chat} # flow style
+  annotations:
+    wsguard.io/applied-rules: service-app-protocol,service-session-affinity
+spec:
+  # ports first, then the selector: the order is kept
+  ports:
+  - name: websocket # named so wsguard knows
+    port: 80
+    targetPort: 8080
+    appProtocol: kubernetes.io/ws
+  selector: {app: chat}
+  sessionAffinity: ClientIP
+  sessionAffinityConfig:
+    clientIP:
+      timeoutSeconds: 10800
+` + "\n\n...\n"
+	if res.stdout != want {
+		t.Errorf("got:\n%s\nwant:\n%s", res.stdout, want)
+	}
+	if !strings.Contains(res.stderr, "fixed     wsguard [service-session-affinity]") || !strings.Contains(res.stderr, "wsguard fix: 1 file, 2 objects, 1 judged: 1 fixed") {
+		t.Errorf("stderr:\n%s", res.stderr)
+	}
+}
+
+// TestFixFormats: each document keeps its own layout.
+func TestFixFormats(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{name: "four-space indentation; lists are indented as the YAML encoder does",
+			in:   "apiVersion: v1\nkind: Service\nmetadata:\n    name: chat\nspec:\n    ports:\n        -   name: ws\n            port: 80\n",
+			want: "apiVersion: v1\nkind: Service\nmetadata:\n    name: chat\n    annotations:\n        wsguard.io/applied-rules: service-app-protocol,service-session-affinity\nspec:\n    ports:\n      - name: ws\n        port: 80\n        appProtocol: kubernetes.io/ws\n    sessionAffinity: ClientIP\n    sessionAffinityConfig:\n        clientIP:\n            timeoutSeconds: 10800\n"},
+		{name: "blank lines stay, and a block scalar at the end keeps its final newline",
+			in:   "apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\n  annotations:\n    note: |\n      line one\n\n      line two\n\nspec:\n  clusterIP: None\n  ports:\n  - name: ws\n    port: 80\n",
+			want: "apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\n  annotations:\n    note: |\n      line one\n\n      line two\n    wsguard.io/applied-rules: service-app-protocol\n\nspec:\n  clusterIP: None\n  ports:\n  - name: ws\n    port: 80\n    appProtocol: kubernetes.io/ws\n"},
+		{name: "a block scalar that keeps its trailing newlines, at the very end",
+			in:   "apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\nspec:\n  clusterIP: None\n  ports:\n  - name: ws\n    port: 80\n  x-note: |+\n    keep\n\n",
+			want: "apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\n  annotations:\n    wsguard.io/applied-rules: service-app-protocol\nspec:\n  clusterIP: None\n  ports:\n  - name: ws\n    port: 80\n    appProtocol: kubernetes.io/ws\n  x-note: |+\n    keep\n\n"},
+		{name: "Windows line endings",
+			in:   strings.ReplaceAll("apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\nspec:\n  clusterIP: None\n  ports:\n  - name: ws\n    port: 80\n", "\n", "\r\n"),
+			want: strings.ReplaceAll("apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\n  annotations:\n    wsguard.io/applied-rules: service-app-protocol\nspec:\n  clusterIP: None\n  ports:\n  - name: ws\n    port: 80\n    appProtocol: kubernetes.io/ws\n", "\n", "\r\n")},
+		{name: "indented JSON keeps its key order and indentation",
+			in:   "{\n    \"kind\": \"Service\",\n    \"apiVersion\": \"v1\",\n    \"metadata\": {\"name\": \"chat\"},\n    \"spec\": {\"clusterIP\": \"None\", \"ports\": [{\"name\": \"ws\", \"port\": 80}]}\n}\n",
+			want: "{\n    \"kind\": \"Service\",\n    \"apiVersion\": \"v1\",\n    \"metadata\": {\n        \"name\": \"chat\",\n        \"annotations\": {\n            \"wsguard.io/applied-rules\": \"service-app-protocol\"\n        }\n    },\n    \"spec\": {\n        \"clusterIP\": \"None\",\n        \"ports\": [\n            {\n                \"name\": \"ws\",\n                \"port\": 80,\n                \"appProtocol\": \"kubernetes.io/ws\"\n            }\n        ]\n    }\n}\n"},
+		{name: "one-line JSON stays on one line",
+			in:   `{"kind":"Service","apiVersion":"v1","metadata":{"name":"chat"},"spec":{"clusterIP":"None","ports":[{"name":"ws","port":80}]}}`,
+			want: `{"kind":"Service","apiVersion":"v1","metadata":{"name":"chat","annotations":{"wsguard.io/applied-rules":"service-app-protocol"}},"spec":{"clusterIP":"None","ports":[{"name":"ws","port":80,"appProtocol":"kubernetes.io/ws"}]}}` + "\n"},
+		{name: "items of a List",
+			in:   "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: chat}\n  spec:\n    clusterIP: None\n    ports: [{name: ws, port: 80}]\n",
+			want: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: chat, annotations: {wsguard.io/applied-rules: service-app-protocol}}\n  spec:\n    clusterIP: None\n    ports: [{name: ws, port: 80, appProtocol: kubernetes.io/ws}]\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCommand(t, "fix", tt.in, "-")
+			if res.code != ExitOK {
+				t.Fatalf("exit %d\n%s", res.code, res.stderr)
+			}
+			if res.stdout != tt.want {
+				t.Errorf("got:\n%q\nwant:\n%q", res.stdout, tt.want)
+			}
+			// Fixing the output again changes nothing: the webhook would find nothing to add.
+			again := runCommand(t, "fix", res.stdout, "-")
+			if again.stdout != res.stdout || strings.Contains(again.stderr, " fixed") {
+				t.Errorf("a second fix changed the output:\n%s\nstderr:\n%s", again.stdout, again.stderr)
+			}
+		})
+	}
+}
+
+// TestFixReportsViolationsAndNeverFixesThem: the defaults are applied, the unsafe values stay
+// as written, the violations go to stderr and the exit code is 1.
+func TestFixReportsViolationsAndNeverFixesThem(t *testing.T) {
+	ingress := strings.Replace(chatIngress, "metadata:\n  name: chat\n", "metadata:\n  name: chat\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-read-timeout: \"3600s\"\n", 1)
+	res := runCommand(t, "fix", docs(chatService, ingress), "-")
+	if res.code != ExitViolations {
+		t.Errorf("exit %d, want %d", res.code, ExitViolations)
+	}
+	if !strings.Contains(res.stdout, `nginx.ingress.kubernetes.io/proxy-read-timeout: "3600s"`) || !strings.Contains(res.stdout, "nginx.ingress.kubernetes.io/affinity: cookie") {
+		t.Errorf("stdout:\n%s", res.stdout)
+	}
+	if !strings.Contains(res.stderr, `deny      [ingress-nginx-timeout-format] metadata.annotations[nginx.ingress.kubernetes.io/proxy-read-timeout]: "3600s" is not a whole number of seconds`) {
+		t.Errorf("stderr:\n%s", res.stderr)
+	}
+}
+
+func TestFixWrite(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"apps/service.yaml":  chatService,
+		"apps/bom.yaml":      "\xEF\xBB\xBF" + strings.Replace(chatService, "name: chat", "name: bom", 1),
+		"apps/settings.yaml": configMap,
+		"real/private.yaml":  strings.Replace(chatService, "name: chat", "name: private", 1),
+	})
+	if err := os.Chmod(filepath.Join(dir, "real/private.yaml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../real/private.yaml", filepath.Join(dir, "apps/link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	untouched := filepath.Join(dir, "apps/settings.yaml")
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(untouched, old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	res := runCommand(t, "fix", "", "-w", filepath.Join(dir, "apps"))
+	if res.code != ExitOK || res.stdout != "" {
+		t.Fatalf("exit %d, stdout %q\n%s", res.code, res.stdout, res.stderr)
+	}
+	if got := readFile(t, filepath.Join(dir, "apps/service.yaml")); !strings.Contains(got, "sessionAffinity: ClientIP") {
+		t.Errorf("service.yaml was not fixed:\n%s", got)
+	}
+	if got := readFile(t, filepath.Join(dir, "apps/bom.yaml")); !strings.HasPrefix(got, "\xEF\xBB\xBFapiVersion") || !strings.Contains(got, "sessionAffinity") {
+		t.Errorf("bom.yaml lost its byte order mark or was not fixed:\n%q", got)
+	}
+	if info, err := os.Stat(untouched); err != nil || !info.ModTime().Equal(old) || readFile(t, untouched) != configMap {
+		t.Errorf("a file without changes was rewritten: %v", err)
+	}
+	link, err := os.Lstat(filepath.Join(dir, "apps/link.yaml"))
+	if err != nil || link.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced by a file: %v", err)
+	}
+	target, err := os.Stat(filepath.Join(dir, "real/private.yaml"))
+	if err != nil || target.Mode().Perm() != 0o600 || !strings.Contains(readFile(t, filepath.Join(dir, "real/private.yaml")), "sessionAffinity: ClientIP") {
+		t.Errorf("the link's target was not fixed in place with its mode kept: %v %v", err, target.Mode())
+	}
+	for _, sub := range []string{"apps", "real"} {
+		entries, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".wsguard-") {
+				t.Errorf("a temporary file was left behind: %s", e.Name())
+			}
+		}
+	}
+}
+
+// TestFixWritesNothingOnError: one unreadable file stops every write, of every file.
+func TestFixWritesNothingOnError(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a-service.yaml": chatService,
+		"b-broken.yaml":  "apiVersion: v1\nkind: Service\nmetadata:\n  name: [\n",
+		"c-binary.json":  "{\x00}",
+	})
+	res := runCommand(t, "fix", "", "-w", dir)
+	if res.code != ExitUsage {
+		t.Errorf("exit %d, want %d", res.code, ExitUsage)
+	}
+	if got := readFile(t, filepath.Join(dir, "a-service.yaml")); got != chatService {
+		t.Errorf("a-service.yaml was written despite the errors:\n%s", got)
+	}
+	for _, want := range []string{"b-broken.yaml:4: document 1: invalid YAML", "c-binary.json: is not a text file", "wsguard fix: nothing was written"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, res.stderr)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("files appeared: %v", entries)
+	}
+}
+
+func TestFixPassesUnknownKindsThrough(t *testing.T) {
+	input := "# a comment\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {ports: [{name: ws}]}\n---\n" + configMap
+	res := runCommand(t, "fix", input, "-")
+	if res.code != ExitOK || res.stdout != input {
+		t.Errorf("exit %d, output:\n%s", res.code, res.stdout)
+	}
+}
+
+func TestWriteStream(t *testing.T) {
+	tests := []struct {
+		name    string
+		outputs []string
+		want    string
+	}{
+		{name: "YAML files get a separator between them", outputs: []string{"a: 1", "---\nb: 2\n", "c: 3\n"}, want: "a: 1\n---\nb: 2\n---\nc: 3\n"},
+		{name: "JSON files alone form a JSON stream", outputs: []string{"{\"a\":1}\n", "{\"b\":2}"}, want: "{\"a\":1}\n{\"b\":2}\n"},
+		{name: "a JSON file first, then YAML: a leading separator makes kubectl read YAML", outputs: []string{"{\"a\":1}\n", "b: 2\n"}, want: "---\n{\"a\":1}\n---\nb: 2\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var outputs [][]byte
+			for _, o := range tt.outputs {
+				outputs = append(outputs, []byte(o))
+			}
+			var b bytes.Buffer
+			if err := writeStream(&b, outputs); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("got %q, want %q", b.String(), tt.want)
+			}
+		})
+	}
+}
+
+// TestVerifyRefusesADocumentThatDiffers: the last check before writing catches any difference
+// between the text and the webhook's object.
+func TestVerifyRefusesADocumentThatDiffers(t *testing.T) {
+	o := &options{namespaceLabels: map[string]string{"wsguard.io/inject": "enabled"}, maxFileSize: 1 << 20}
+	f := &inputFile{name: "svc.yaml", data: []byte(chatService)}
+	docs, _ := splitFile(f)
+	docs[0].decode()
+	finishFile(f, docs, false)
+	judgeOne(docs[0].objects[0], buildFacts(docs[0].objects, "", o.namespaceLabels), o.policy)
+	if len(docs[0].objects[0].verdict.changes) == 0 {
+		t.Fatal("the Service gets no defaults; the test needs some")
+	}
+	if err := docs[0].verify([]byte(chatService)); err == nil || !strings.Contains(err.Error(), "internal error: the fixed Service chat differs") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestMappingIndent(t *testing.T) {
+	tests := []struct {
+		text string
+		want int
+	}{
+		{"metadata:\n  name: chat\n", 2},
+		{"metadata:\n    name: chat\n", 4},
+		{"items:\n  - apiVersion: v1\n    metadata:\n      name: a\n", 2},
+		{"items:\n- metadata:\n    name: a\n", 2},
+		{"items:\n    -   metadata:\n            name: a\n", 4},
+		{"# only:\n  comments\nkind: List\n", 2},
+		{"a: 1\n", 2},
+	}
+	for _, tt := range tests {
+		if got := mappingIndent(tt.text); got != tt.want {
+			t.Errorf("mappingIndent(%q) = %d, want %d", tt.text, got, tt.want)
+		}
+	}
+}

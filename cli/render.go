@@ -1,0 +1,295 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// renderAll renders every document that gets defaults, on every core, and returns each file's
+// new content, in file order, with whether it changed. Documents without changes are copied
+// byte for byte, and so is everything between documents (separators, comments).
+func renderAll(files []*inputFile) (outputs [][]byte, changed []bool, errs []*InputError) {
+	var docs []*document
+	for _, f := range files {
+		for _, d := range f.docs {
+			if d.hasChanges() {
+				docs = append(docs, d)
+			}
+		}
+	}
+	forEach(len(docs), func(i int) {
+		d := docs[i]
+		candidates, err := d.render()
+		if err != nil {
+			d.renderErr = &InputError{File: d.file.name, Document: d.index, Line: d.contentLine, Message: err.Error()}
+			return
+		}
+		for _, text := range candidates {
+			if err = d.verify(text); err == nil {
+				d.rendered = text
+				return
+			}
+		}
+		d.renderErr = &InputError{File: d.file.name, Document: d.index, Line: d.contentLine, Message: err.Error()}
+	})
+	outputs, changed = make([][]byte, len(files)), make([]bool, len(files))
+	for i, f := range files {
+		var out bytes.Buffer
+		pos := 0
+		for _, d := range f.docs {
+			if d.renderErr != nil {
+				errs = append(errs, d.renderErr)
+			}
+			if d.rendered == nil {
+				continue
+			}
+			out.Write(f.data[pos:d.start])
+			out.Write(d.rendered)
+			pos, changed[i] = d.end, true
+		}
+		if !changed[i] {
+			outputs[i] = f.data
+			continue
+		}
+		out.Write(f.data[pos:])
+		outputs[i] = out.Bytes()
+	}
+	return outputs, changed, errs
+}
+
+func (d *document) hasChanges() bool {
+	for _, o := range d.objects {
+		if len(o.verdict.changes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// render returns the document's text with its objects' changes applied, as candidates from the
+// closest to the original layout to the plainest; the first that verifies is written. Closest:
+// the blank lines within the document and the whitespace after it are kept, and so is a
+// document end marker ("..."). Plainest: the encoder's output as it is, which is right even
+// where the layout cannot be kept (a block scalar that keeps its trailing newlines).
+func (d *document) render() ([][]byte, error) {
+	text := d.text()
+	content := text // what the parser reads: the document without its end marker
+	if i := endMarker(text); !d.json && i >= 0 {
+		content = text[:i]
+	}
+	body := bytes.TrimRight(content, " \t\r\n")
+	tail := text[len(body):]
+	if d.json {
+		out, err := d.renderJSON(body)
+		if err != nil {
+			return nil, err
+		}
+		return [][]byte{append(bytes.TrimRight(out, "\n"), tail...)}, nil
+	}
+	encoded, err := d.renderYAML(content)
+	if err != nil {
+		return nil, err
+	}
+	crlf := bytes.Contains(body, []byte("\r\n"))
+	// layout builds each candidate in its own slice: out may share memory with encoded, which
+	// the next candidate still reads.
+	layout := func(out []byte, tail []byte) []byte {
+		if crlf {
+			out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
+		}
+		return append(append(make([]byte, 0, len(out)+len(tail)), out...), tail...)
+	}
+	trimmed := bytes.TrimRight(encoded, "\n")
+	return [][]byte{
+		layout(bytes.TrimRight(restoreBlankLines(body, encoded), "\n"), tail),
+		layout(trimmed, tail),
+		layout(encoded, text[len(content):]),
+	}, nil
+}
+
+// endMarker returns where a final document end marker line ("...") starts, or -1.
+func endMarker(text []byte) int {
+	body := bytes.TrimRight(text, " \t\r\n")
+	i := bytes.LastIndexByte(body, '\n') + 1
+	if string(bytes.TrimSpace(body[i:])) == "..." {
+		return i
+	}
+	return -1
+}
+
+// renderYAML applies the changes to the kyaml node tree of the document and encodes it again
+// with the document's own indentation and list style, so comments and key order survive.
+func (d *document) renderYAML(text []byte) ([]byte, error) {
+	rn, err := yaml.Parse(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("cannot parse the document to apply defaults: %v", err)
+	}
+	root := rn.YNode()
+	for _, o := range d.objects {
+		for _, c := range o.verdict.changes {
+			if err := applyYAMLChange(root, c.Op, o.pointer+c.Path, c.Value); err != nil {
+				return nil, fmt.Errorf("cannot apply the default of rule %s: %v", c.Rule, err)
+			}
+		}
+	}
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(mappingIndent(string(text)))
+	if yaml.DeriveSeqIndentStyle(string(text)) == string(yaml.WideSequenceStyle) {
+		enc.DefaultSeqIndent()
+	} else {
+		enc.CompactSeqIndent()
+	}
+	if err := enc.Encode(rn.Document()); err != nil {
+		return nil, fmt.Errorf("cannot write the document: %v", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("cannot write the document: %v", err)
+	}
+	return out.Bytes(), nil
+}
+
+// restoreBlankLines puts back the blank lines of the original document, which the YAML
+// encoder drops: every output line that is also, in order, a line of the original gets the
+// blank lines that preceded it there. Lines wsguard added match nothing and get none. The
+// search looks a bounded distance ahead, so a List of thousands of items stays linear.
+func restoreBlankLines(original, encoded []byte) []byte {
+	const lookahead = 256 // far more lines than the defaults of one object add
+	orig := strings.Split(strings.ReplaceAll(string(original), "\r\n", "\n"), "\n")
+	var out []string
+	next := 0 // the first line of the original not matched yet
+	for _, line := range strings.Split(string(encoded), "\n") {
+		if strings.TrimSpace(line) != "" {
+			for k := next; k < min(len(orig), next+lookahead); k++ {
+				if orig[k] != line {
+					continue
+				}
+				blanks := 0
+				for b := k - 1; b >= next && strings.TrimSpace(orig[b]) == ""; b-- {
+					blanks++
+				}
+				for have := trailingBlanks(out); have < blanks; have++ {
+					out = append(out, "")
+				}
+				next = k + 1
+				break
+			}
+		}
+		out = append(out, line)
+	}
+	return []byte(strings.Join(out, "\n"))
+}
+
+func trailingBlanks(lines []string) int {
+	n := 0
+	for i := len(lines) - 1; i >= 0 && strings.TrimSpace(lines[i]) == ""; i-- {
+		n++
+	}
+	return n
+}
+
+// mappingIndent finds how many spaces the document indents nested mappings by: the step from
+// the first "key:" line that opens a mapping to the key on the next line. Two when nothing is
+// nested that way.
+func mappingIndent(text string) int {
+	lines := strings.Split(text, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		key := strings.TrimRight(lines[i], " \t\r")
+		if !strings.HasSuffix(key, ":") || strings.Contains(key, "#") {
+			continue
+		}
+		column := len(key) - len(strings.TrimLeft(key, " "))
+		for rest := key[column:]; strings.HasPrefix(rest, "- "); rest = strings.TrimLeft(rest[2:], " ") {
+			column = len(key) - len(strings.TrimLeft(rest[2:], " "))
+		}
+		next := nextContentLine(lines[i+1:])
+		trimmed := strings.TrimLeft(next, " ")
+		if trimmed == "" || strings.HasPrefix(trimmed, "- ") || trimmed == "-" {
+			continue
+		}
+		if step := len(next) - len(trimmed) - column; step >= 2 && step <= 8 {
+			return step
+		}
+	}
+	return 2
+}
+
+// nextContentLine returns the first line that is neither blank nor a comment.
+func nextContentLine(lines []string) string {
+	for _, l := range lines {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
+			return l
+		}
+	}
+	return ""
+}
+
+// renderJSON applies the changes as a JSON patch; the patch keeps key order, and the document
+// keeps its indentation (or stays on one line).
+func (d *document) renderJSON(body []byte) ([]byte, error) {
+	var ops []map[string]any
+	for _, o := range d.objects {
+		for _, c := range o.verdict.changes {
+			ops = append(ops, map[string]any{"op": c.Op, "path": o.pointer + c.Path, "value": c.Value})
+		}
+	}
+	raw, err := json.Marshal(ops)
+	if err != nil {
+		return nil, err
+	}
+	patch, err := jsonpatch.DecodePatch(raw)
+	if err != nil {
+		return nil, err
+	}
+	opts := jsonpatch.NewApplyOptions()
+	opts.EscapeHTML = false
+	out, err := patch.ApplyIndentWithOptions(body, jsonIndent(body), opts)
+	if err != nil {
+		return nil, fmt.Errorf("cannot apply the defaults: %v", err)
+	}
+	return out, nil
+}
+
+// jsonIndent is the indentation of the second line of a JSON document: "" keeps a one-line
+// document on one line.
+func jsonIndent(body []byte) string {
+	_, rest, ok := bytes.Cut(body, []byte("\n"))
+	if !ok {
+		return ""
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	trimmed := bytes.TrimLeft(line, " \t")
+	if indent := string(line[:len(line)-len(trimmed)]); indent != "" {
+		return indent
+	}
+	return "  "
+}
+
+// verify decodes the rendered document as kubectl would and checks that every object is what
+// the webhook would have produced. It guards against any difference between the YAML that was
+// written and the patch that was meant: fix never writes what it cannot vouch for.
+func (d *document) verify(text []byte) error {
+	check := &document{file: &inputFile{name: d.file.name, data: text}, index: d.index, line: d.line, end: len(text), json: d.json}
+	v, err := check.value()
+	if err == nil {
+		err = check.setObjects(v)
+	}
+	if err != nil {
+		return fmt.Errorf("internal error: the fixed document does not parse (%s); please report this", err.Message)
+	}
+	if len(check.objects) != len(d.objects) {
+		return fmt.Errorf("internal error: the fixed document holds %d objects instead of %d; please report this", len(check.objects), len(d.objects))
+	}
+	for i, o := range d.objects {
+		if !reflect.DeepEqual(check.objects[i].obj.Object, o.verdict.fixed.Object) {
+			return fmt.Errorf("internal error: the fixed %s %s differs from what the webhook would produce; please report this", o.obj.GetKind(), o.obj.GetName())
+		}
+	}
+	return nil
+}

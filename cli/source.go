@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// stdinName is how messages name standard input.
+const stdinName = "<stdin>"
+
+// manifestExtensions are the files a directory contributes; files named on the command line are
+// read whatever their name.
+var manifestExtensions = map[string]bool{".yaml": true, ".yml": true, ".json": true}
+
+// inputFile is one file of the input, read whole.
+type inputFile struct {
+	// name is the path as the user gave it or as the walk found it; stdinName for stdin.
+	name string
+	// target is the file that -w writes: name with symlinks resolved, so that a link keeps
+	// pointing at the fixed file. Empty for stdin.
+	target string
+	data   []byte
+	// bom is true when the file started with a UTF-8 byte order mark, which data leaves out and
+	// -w puts back.
+	bom  bool
+	docs []*document
+}
+
+// inputPath is a file to read.
+type inputPath struct {
+	path string
+	// walked is true for files found in a directory, false for files named on the command line.
+	walked bool
+}
+
+// collectFiles expands the paths into the files to read, in order: files as given, directories
+// walked recursively in lexical order, each file once. Hidden files and directories are left
+// out of walks (.git, editor swap files); a path that cannot be read is an error.
+func collectFiles(paths []string) ([]inputPath, []*InputError) {
+	var out []inputPath
+	var errs []*InputError
+	seen := map[string]bool{}
+	walking := false
+	add := func(p string) {
+		key := p
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, inputPath{path: p, walked: walking})
+		}
+	}
+	for _, p := range paths {
+		if p == "-" {
+			add(p)
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, &InputError{File: p, Message: describeOSError(err)})
+			continue
+		}
+		if !info.IsDir() {
+			add(p)
+			continue
+		}
+		found := 0
+		walking = true
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, &InputError{File: path, Message: describeOSError(err)})
+				return nil
+			}
+			hidden := path != p && strings.HasPrefix(d.Name(), ".")
+			if d.IsDir() {
+				if hidden {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !hidden && manifestExtensions[strings.ToLower(filepath.Ext(path))] {
+				found++
+				add(path)
+			}
+			return nil
+		})
+		walking = false
+		if err != nil {
+			errs = append(errs, &InputError{File: p, Message: describeOSError(err)})
+		} else if found == 0 {
+			// Most likely a wrong path in a CI script: say so rather than pass with nothing read.
+			errs = append(errs, &InputError{File: p, Message: "holds no .yaml, .yml or .json files"})
+		}
+	}
+	return out, errs
+}
+
+// readInput reads one file, or stdin for "-", refusing files above limit and files that are
+// not text.
+func readInput(path string, stdin io.Reader, limit int64) (*inputFile, *InputError) {
+	f := &inputFile{name: path}
+	var r io.Reader
+	if path == "-" {
+		f.name = stdinName
+		r = stdin
+	} else {
+		file, err := os.Open(path)
+		if err != nil {
+			return nil, &InputError{File: path, Message: describeOSError(err)}
+		}
+		defer file.Close()
+		if info, err := file.Stat(); err == nil && info.Size() > limit {
+			return nil, tooLarge(path, info.Size(), limit)
+		}
+		if f.target, err = filepath.EvalSymlinks(path); err != nil {
+			return nil, &InputError{File: path, Message: describeOSError(err)}
+		}
+		r = file
+	}
+	// Read one byte past the limit to tell "exactly at the limit" from "above it", without
+	// ever holding more than that in memory (stdin has no size to ask for).
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, &InputError{File: f.name, Message: describeOSError(err)}
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge(f.name, -1, limit)
+	}
+	if err := checkText(data); err != nil {
+		return nil, &InputError{File: f.name, Message: err.Error()}
+	}
+	f.bom = bytes.HasPrefix(data, utf8BOM)
+	f.data = bytes.TrimPrefix(data, utf8BOM)
+	return f, nil
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+func tooLarge(name string, size, limit int64) *InputError {
+	what := "more than " + humanSize(limit)
+	if size >= 0 {
+		what = humanSize(size) + ", more than " + humanSize(limit)
+	}
+	return &InputError{File: name, Message: fmt.Sprintf("is too large (%s); split it, or raise the limit with --max-file-size", what)}
+}
+
+// checkText refuses binary content: YAML and JSON are UTF-8 text, and NUL bytes or invalid
+// UTF-8 mean an archive, an image or a UTF-16 file that no manifest reader accepts.
+func checkText(data []byte) error {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return fmt.Errorf("is not a text file (a NUL byte at offset %d); manifests are UTF-8 YAML or JSON", i)
+	}
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		return fmt.Errorf("is not UTF-8 text (an invalid byte at line %d); manifests are UTF-8 YAML or JSON", lineAt(data, i))
+	}
+	return nil
+}
+
+// lineAt returns the 1-based line of a byte offset.
+func lineAt(data []byte, offset int) int {
+	offset = min(offset, len(data))
+	return bytes.Count(data[:offset], []byte{'\n'}) + 1
+}
+
+// humanSize renders a byte count for messages.
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+// describeOSError drops the path from file-system errors: messages name the file already.
+func describeOSError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "does not exist"
+	case errors.Is(err, fs.ErrPermission):
+		return "cannot be read: permission denied"
+	}
+	return "cannot be read: " + err.Error()
+}
