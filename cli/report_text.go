@@ -56,7 +56,7 @@ func (t *textReport) object(o *object) {
 	}
 	fmt.Fprintln(t.w, t.paint(styleBold, objectTitle(o)))
 	for _, c := range v.changes {
-		t.line(styleGreen, t.changeLabel, changeText(c))
+		t.line(styleGreen, t.changeLabel, c.AdmissionWarning())
 		t.patchLine(c)
 	}
 	for _, x := range v.violations {
@@ -67,7 +67,7 @@ func (t *textReport) object(o *object) {
 		}
 	}
 	for _, w := range v.warnings {
-		t.line(styleYellow, "warning", warningText(w))
+		t.line(styleYellow, "warning", w.AdmissionWarning())
 	}
 }
 

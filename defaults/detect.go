@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -86,7 +85,14 @@ func selectsPods(svc *corev1.Service, podLabels map[string]string) bool {
 	if len(svc.Spec.Selector) == 0 {
 		return false
 	}
-	return labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(podLabels))
+	// A Service selector is a plain set of equalities; comparing maps directly avoids building
+	// a labels.Selector for every Service on every admission.
+	for k, v := range svc.Spec.Selector {
+		if pv, ok := podLabels[k]; !ok || pv != v {
+			return false
+		}
+	}
+	return true
 }
 
 // targetsContainerPort reports whether a Service port sends traffic to a container port.

@@ -187,7 +187,7 @@ func (ev *evaluation) recordAppliedRules() {
 	if value == ev.annots[AnnotationAppliedRules] {
 		return
 	}
-	ev.rule = "applied-rules"
+	ev.rule = RuleAppliedRules
 	ev.p.replace(ev.rule, "recorded the rules that changed this object", value, "metadata", "annotations", AnnotationAppliedRules)
 }
 

@@ -78,3 +78,36 @@ func (r *Result) ChangedBy() []string {
 	}
 	return ids
 }
+
+// How findings are worded to users. The webhooks and the CLI both use these, so that a message
+// seen in CI is the message kubectl prints.
+
+// DenialHeader opens the validating webhook's denial; one DenialLine per violation follows.
+const DenialHeader = "wsguard: this object would break WebSocket traffic:"
+
+// RuleAppliedRules is the engine's bookkeeping change (AnnotationAppliedRules); it is patched
+// like any default but not announced.
+const RuleAppliedRules = "applied-rules"
+
+// AdmissionWarning announces an injected default.
+func (c Change) AdmissionWarning() string {
+	return fmt.Sprintf("wsguard [%s]: %s", c.Rule, c.Message)
+}
+
+// AdmissionWarning words a warning, with its field when it has one.
+func (w Warning) AdmissionWarning() string {
+	if w.Field != "" {
+		return fmt.Sprintf("wsguard [%s]: %s: %s", w.Rule, w.Field, w.Message)
+	}
+	return fmt.Sprintf("wsguard [%s]: %s", w.Rule, w.Message)
+}
+
+// DenialLine is the violation as one line of a denial (enforce mode).
+func (v Violation) DenialLine() string {
+	return fmt.Sprintf("[%s] %s", v.Rule, v.Message())
+}
+
+// WarnModeWarning is the violation as an admission warning in warn mode.
+func (v Violation) WarnModeWarning() string {
+	return fmt.Sprintf("wsguard [%s] (warn mode, would deny): %s", v.Rule, v.Message())
+}

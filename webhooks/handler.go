@@ -103,8 +103,8 @@ func (h *handler) patchResponse(log logr.Logger, res defaults.Result) admission.
 	resp.Patches = make([]jsonpatch.JsonPatchOperation, 0, len(res.Changes))
 	for _, c := range res.Changes {
 		resp.Patches = append(resp.Patches, jsonpatch.JsonPatchOperation{Operation: c.Op, Path: c.Path, Value: c.Value})
-		if c.Rule != "applied-rules" {
-			resp.Warnings = append(resp.Warnings, fmt.Sprintf("wsguard [%s]: %s", c.Rule, c.Message))
+		if c.Rule != defaults.RuleAppliedRules {
+			resp.Warnings = append(resp.Warnings, c.AdmissionWarning())
 		}
 	}
 	for _, id := range res.ChangedBy() {
@@ -119,11 +119,7 @@ func (h *handler) patchResponse(log logr.Logger, res defaults.Result) admission.
 func (h *handler) verdict(log logr.Logger, res defaults.Result, mode defaults.Enforcement) admission.Response {
 	var warnings []string
 	for _, w := range res.Warnings {
-		msg := w.Message
-		if w.Field != "" {
-			msg = w.Field + ": " + msg
-		}
-		warnings = append(warnings, fmt.Sprintf("wsguard [%s]: %s", w.Rule, msg))
+		warnings = append(warnings, w.AdmissionWarning())
 		ruleResults.WithLabelValues(w.Rule, outcomeWarned).Inc()
 	}
 	if len(res.Violations) == 0 {
@@ -131,7 +127,7 @@ func (h *handler) verdict(log logr.Logger, res defaults.Result, mode defaults.En
 	}
 	if mode == defaults.Warn {
 		for _, v := range res.Violations {
-			warnings = append(warnings, fmt.Sprintf("wsguard [%s] (warn mode, would deny): %s", v.Rule, v.Message()))
+			warnings = append(warnings, v.WarnModeWarning())
 			ruleResults.WithLabelValues(v.Rule, outcomeWarned).Inc()
 		}
 		return admission.Allowed("").WithWarnings(warnings...)
@@ -140,7 +136,7 @@ func (h *handler) verdict(log logr.Logger, res defaults.Result, mode defaults.En
 	lines := make([]string, 0, len(res.Violations))
 	for _, v := range res.Violations {
 		causes = append(causes, metav1.StatusCause{Type: metav1.CauseTypeFieldValueInvalid, Field: v.Field, Message: v.Message()})
-		lines = append(lines, fmt.Sprintf("[%s] %s", v.Rule, v.Message()))
+		lines = append(lines, v.DenialLine())
 		ruleResults.WithLabelValues(v.Rule, outcomeDenied).Inc()
 	}
 	log.V(1).Info("denied", "violations", len(res.Violations))
@@ -149,7 +145,7 @@ func (h *handler) verdict(log logr.Logger, res defaults.Result, mode defaults.En
 		Status:  metav1.StatusFailure,
 		Code:    http.StatusUnprocessableEntity,
 		Reason:  metav1.StatusReasonInvalid,
-		Message: "wsguard: this object would break WebSocket traffic:\n" + strings.Join(lines, "\n"),
+		Message: defaults.DenialHeader + "\n" + strings.Join(lines, "\n"),
 		Details: &metav1.StatusDetails{Causes: causes},
 	}
 	resp.Warnings = warnings
