@@ -71,6 +71,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
+	if err := checkReadAccess(ctx, mgr.GetAPIReader(), scheme, webhooks.CachedTypes()); err != nil {
+		return err
+	}
 	// Start the informers with the manager, so that readiness can wait for them and no
 	// admission request ever waits for a cache to fill.
 	for _, obj := range webhooks.CachedTypes() {
