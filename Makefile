@@ -46,6 +46,11 @@ test-install: ## Run the install suite: the Helm chart and config/ with cert-man
 helm: ## Provide Helm in bin/ (prints its path).
 	@hack/install-helm.sh
 
+.PHONY: bench
+bench: ## Measure latency, throughput and memory (docs/benchmarks.md); about 6 minutes on 2 cores.
+	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
+	KUBEBUILDER_ASSETS="$$assets" hack/bench.sh
+
 .PHONY: vet
 vet: ## Run go vet and check formatting.
 	$(GO) vet ./...

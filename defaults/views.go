@@ -1,6 +1,8 @@
 package defaults
 
 import (
+	"maps"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -31,7 +33,7 @@ func view[T any](ev *evaluation) *T {
 		return v
 	}
 	out := new(T)
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(ev.p.object(), out); err != nil {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(withoutManagedFields(ev.p.object()), out); err != nil {
 		ev.malformed(err)
 		return out
 	}
@@ -40,4 +42,22 @@ func view[T any](ev *evaluation) *T {
 	}
 	ev.views[key], ev.viewAt[key] = out, len(ev.p.changes)
 	return out
+}
+
+// withoutManagedFields returns obj without metadata.managedFields, sharing everything else. No
+// rule reads managedFields, and they are the costliest part of a conversion: every entry's
+// fieldsV1 goes through JSON. The API server sends them with every object.
+func withoutManagedFields(obj map[string]any) map[string]any {
+	meta, ok := obj["metadata"].(map[string]any)
+	if !ok {
+		return obj
+	}
+	if _, ok := meta["managedFields"]; !ok {
+		return obj
+	}
+	meta = maps.Clone(meta)
+	delete(meta, "managedFields")
+	obj = maps.Clone(obj)
+	obj["metadata"] = meta
+	return obj
 }

@@ -49,7 +49,12 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	defer func() {
 		admissionDuration.WithLabelValues(h.webhookName(), h.kind.GroupKind.Kind, resultLabel(resp)).Observe(time.Since(start).Seconds())
 	}()
-	log := h.log.WithValues("uid", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name, "operation", req.Operation)
+	// zap encodes a logger's values when they are attached, so the request's are attached only
+	// when a decision will be logged; errors attach them where they are logged.
+	log := h.log
+	if log.V(1).Enabled() {
+		log = h.requestLog(req)
+	}
 
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
 		return admission.Allowed("wsguard judges only CREATE and UPDATE")
@@ -65,7 +70,7 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	}
 	ns, err := h.facts.Namespace(ctx, req.Namespace)
 	if err != nil {
-		log.Error(err, "cannot read the namespace")
+		h.requestLog(req).Error(err, "cannot read the namespace")
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("wsguard: %w", err))
 	}
 	if !defaults.OptedIn(ns) {
@@ -73,7 +78,7 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	}
 	facts, err := h.facts.Facts(ctx, ns, obj.GroupVersionKind())
 	if err != nil {
-		log.Error(err, "cannot gather facts")
+		h.requestLog(req).Error(err, "cannot gather facts")
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("wsguard: %w", err))
 	}
 	res := defaults.Evaluate(obj, h.policy, facts)
@@ -84,6 +89,11 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 		return h.patchResponse(log, res)
 	}
 	return h.verdict(log, res, defaults.EnforcementFor(h.policy, ns))
+}
+
+// requestLog is the handler's logger with the request's identity attached.
+func (h *handler) requestLog(req admission.Request) logr.Logger {
+	return h.log.WithValues("uid", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name, "operation", req.Operation)
 }
 
 func (h *handler) path() string {

@@ -1,0 +1,216 @@
+// Command apibench measures what admission adds to writes through a real API server. In one
+// envtest kube-apiserver it creates and updates the example Deployment and Ingress in three
+// namespaces: one without admission, one that wsguard (the real `wsguard serve` process)
+// defaults and judges through its webhooks, and one where native MutatingAdmissionPolicies and
+// ValidatingAdmissionPolicies apply the same defaults and denials. The three are interleaved
+// in one run, so that they share whatever else the machine does, and reported as ratios to the
+// namespace without admission. Every loop is bounded, and the program stops by itself.
+//
+// Run it from the module root (`make bench` does): go run ./hack/apibench -h
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/wsguard/wsguard/hack/loadgen/proc"
+	"github.com/wsguard/wsguard/server"
+	"github.com/wsguard/wsguard/webhooks"
+)
+
+func main() {
+	if err := mainErr(); err != nil {
+		fmt.Fprintf(os.Stderr, "apibench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func mainErr() error {
+	binary := flag.String("wsguard", "", "wsguard binary to measure (default: build one from this module)")
+	iterations := flag.Int("iterations", 150, "iterations per round; each writes every op once in every namespace")
+	rounds := flag.Int("rounds", 3, "rounds; the report gives the median of the rounds' figures")
+	warmup := flag.Int("warmup", 20, "iterations before measuring, not reported")
+	timeout := flag.Duration("timeout", 20*time.Minute, "stop (and fail) after this long")
+	flag.Parse()
+	if *iterations < 1 || *rounds < 1 || *warmup < 0 {
+		return fmt.Errorf("-iterations and -rounds must be positive, -warmup not negative")
+	}
+	// envtest and the API clients log through controller-runtime; only their errors matter here.
+	log, err := server.NewLogger("error", "console")
+	if err != nil {
+		return err
+	}
+	logf.SetLogger(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	e, err := readExamples()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "wsguard-apibench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if *binary == "" {
+		step("building wsguard")
+		if *binary, err = proc.Build(".", tmp); err != nil {
+			return err
+		}
+	}
+
+	step("starting kube-apiserver and etcd")
+	cp, err := startControlPlane()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := cp.env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "apibench: stopping the control plane: %v\n", err)
+		}
+	}()
+	// The writes are timed one at a time: client-side rate limiting would time the limiter.
+	cfg := rest.CopyConfig(cp.cfg)
+	cfg.QPS = -1
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return err
+	}
+	if err := prepare(ctx, c, e); err != nil {
+		return err
+	}
+
+	step("starting wsguard serve and installing its webhook configurations")
+	kubeconfig := filepath.Join(tmp, "kubeconfig")
+	if err := cp.writeKubeconfig(kubeconfig); err != nil {
+		return err
+	}
+	w, err := proc.Start(ctx, *binary, kubeconfig, tmp)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := w.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "apibench: wsguard: %v\n", err)
+		}
+	}()
+	opts := webhooks.DefaultConfigurationOptions()
+	opts.URL, opts.CABundle = w.URL, w.CA
+	mutating, validating := webhooks.Configurations(opts)
+	for _, obj := range []client.Object{mutating, validating} {
+		if err := c.Create(ctx, obj); err != nil {
+			return fmt.Errorf("installing %s: %w", obj.GetName(), err)
+		}
+	}
+
+	step(fmt.Sprintf("installing the native policies (MutatingAdmissionPolicy %s/%s, ValidatingAdmissionPolicy %s/%s)", admissionGroup, cp.mapVersion, admissionGroup, cp.vapVersion))
+	if err := installPolicies(ctx, cp); err != nil {
+		return err
+	}
+	step("checking that wsguard and the native policies default and deny alike")
+	if err := checkEffects(ctx, c, e); err != nil {
+		return err
+	}
+
+	step(fmt.Sprintf("%d warm-up iterations, then %d rounds of %d", *warmup, *rounds, *iterations))
+	for i := range *warmup {
+		for _, v := range variants {
+			if _, err := iteration(ctx, c, e, v, -1-i); err != nil {
+				return err
+			}
+		}
+	}
+	callsBefore, timeBefore, err := w.HandlerTime()
+	if err != nil {
+		return fmt.Errorf("reading wsguard's metrics: %w", err)
+	}
+	var results []roundResult
+	n := 0
+	for r := range *rounds {
+		res := newRoundResult()
+		for i := range *iterations {
+			// Each iteration starts with another variant, so that none always follows another.
+			for k := range variants {
+				v := variants[(i+k)%len(variants)]
+				lat, err := iteration(ctx, c, e, v, n)
+				if err != nil {
+					return err
+				}
+				res.add(v.name, lat)
+			}
+			n++
+		}
+		fmt.Printf("round %d: %s; load average %s\n", r+1, res.line(), proc.LoadAverage())
+		results = append(results, res)
+	}
+	calls, spent, err := w.HandlerTime()
+	if err != nil {
+		return fmt.Errorf("reading wsguard's metrics: %w", err)
+	}
+	report(cp, *iterations, results)
+	if calls > callsBefore {
+		fmt.Printf("\nwsguard's handlers answered %d admission requests while measuring, %s each on average (wsguard_admission_duration_seconds);\n"+
+			"the rest of what wsguard adds is the API server calling it (a mutating and a validating call per write) and TLS.\n",
+			calls-callsBefore, ms((spent-timeBefore)/time.Duration(calls-callsBefore)))
+	}
+	return nil
+}
+
+func report(cp *controlPlane, iterations int, results []roundResult) {
+	fmt.Printf("\nmachine: %d cores; kube-apiserver, etcd, wsguard and apibench share them\n", runtime.NumCPU())
+	fmt.Printf("MutatingAdmissionPolicy served as %s/%s, ValidatingAdmissionPolicy as %s/%s", admissionGroup, cp.mapVersion, admissionGroup, cp.vapVersion)
+	if len(cp.flags) > 0 {
+		fmt.Printf(", with extra API server flags %v", cp.flags)
+	}
+	fmt.Printf("\nmedian of %d rounds of the p50 (and p99) of %d writes per op and namespace; ratio to no admission in parentheses\n\n", len(results), iterations)
+	fmt.Println("| write | no admission | wsguard | native policies | added by wsguard | added by native | wsguard added / native added |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	for _, op := range append(ops, allOps) {
+		p50 := func(v string) time.Duration {
+			return medianOf(results, func(r roundResult) time.Duration { return r.quantile(v, op, 0.5) })
+		}
+		p99 := func(v string) time.Duration {
+			return medianOf(results, func(r roundResult) time.Duration { return r.quantile(v, op, 0.99) })
+		}
+		base, ws, native := p50(variants[0].name), p50(variants[1].name), p50(variants[2].name)
+		addedWS, addedNative := ws-base, native-base
+		fmt.Printf("| %s | %s (p99 %s) | %s ×%.2f (p99 %s) | %s ×%.2f (p99 %s) | %s | %s | %s |\n", op,
+			ms(base), ms(p99(variants[0].name)),
+			ms(ws), ratio(ws, base), ms(p99(variants[1].name)),
+			ms(native), ratio(native, base), ms(p99(variants[2].name)),
+			ms(addedWS), ms(addedNative), addedRatio(addedWS, addedNative))
+	}
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+// addedRatio compares what two variants add; it is meaningless when the second adds nothing
+// measurable.
+func addedRatio(a, b time.Duration) string {
+	if b <= 0 {
+		return "n/a"
+	}
+	return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64)
+}
+
+// ms formats a duration in milliseconds with two decimals.
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
+}
+
+func step(msg string) { fmt.Fprintf(os.Stderr, "==> %s\n", msg) }

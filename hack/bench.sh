@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench.sh is `make bench`: every measurement of docs/benchmarks.md, in one run.
+#   1. Go benchmarks of the engine (defaults/) and of the handler path (webhooks/), -benchmem,
+#      each repeated BENCH_COUNT times; the summary gives the median of the repetitions.
+#   2. hack/loadgen: the real `wsguard serve` over HTTPS at concurrency 1, 16 and 64.
+#   3. hack/apibench: create/update latency through kube-apiserver without admission, with
+#      wsguard, and with the same rules as native admission policies.
+# It needs KUBEBUILDER_ASSETS (the Makefile target sets it). Raw output goes to BENCH_OUT.
+# Figures depend on the machine and on whatever else runs on it: compare runs on one machine.
+set -euo pipefail
+
+: "${KUBEBUILDER_ASSETS:?set KUBEBUILDER_ASSETS (run make bench, or export the folder make envtest prints)}"
+export KUBEBUILDER_ASSETS
+BENCH_COUNT="${BENCH_COUNT:-6}"
+BENCH_TIME="${BENCH_TIME:-1s}"
+LOADGEN_REQUESTS="${LOADGEN_REQUESTS:-20000}"
+LOADGEN_ROUNDS="${LOADGEN_ROUNDS:-3}"
+APIBENCH_ITERATIONS="${APIBENCH_ITERATIONS:-150}"
+APIBENCH_ROUNDS="${APIBENCH_ROUNDS:-3}"
+BENCH_OUT="${BENCH_OUT:-bin/bench}"
+
+cd "$(dirname "$0")/.."
+mkdir -p "$BENCH_OUT"
+echo "==> building wsguard into $BENCH_OUT/wsguard" >&2
+go build -o "$BENCH_OUT/wsguard" .
+
+echo "==> Go benchmarks, -count $BENCH_COUNT -benchtime $BENCH_TIME (raw: $BENCH_OUT/go-bench.txt)" >&2
+go test ./defaults/ ./webhooks/ -run '^$' -bench . -benchmem -count "$BENCH_COUNT" -benchtime "$BENCH_TIME" | tee "$BENCH_OUT/go-bench.txt" >&2
+
+echo "==> hack/loadgen (raw: $BENCH_OUT/loadgen.txt)" >&2
+go run ./hack/loadgen -wsguard "$BENCH_OUT/wsguard" -requests "$LOADGEN_REQUESTS" -rounds "$LOADGEN_ROUNDS" | tee "$BENCH_OUT/loadgen.txt" >&2
+
+echo "==> hack/apibench (raw: $BENCH_OUT/apibench.txt)" >&2
+go run ./hack/apibench -wsguard "$BENCH_OUT/wsguard" -iterations "$APIBENCH_ITERATIONS" -rounds "$APIBENCH_ROUNDS" | tee "$BENCH_OUT/apibench.txt" >&2
+
+# The summary: medians of the Go benchmark repetitions (time/op is wall time, CPU/op the
+# process's CPU time per op), then the two programs' own summaries.
+echo
+echo "## Go benchmarks (median of $BENCH_COUNT runs; $(nproc) cores)"
+echo
+echo "| benchmark | time/op | CPU/op | B/op | allocs/op |"
+echo "|---|---:|---:|---:|---:|"
+awk '
+	/^Benchmark/ {
+		name = $1; sub(/-[0-9]+$/, "", name)
+		for (i = 2; i < NF; i++) {
+			if ($(i+1) == "ns/op") ns[name] = ns[name] " " $i
+			if ($(i+1) == "cpu-ns/op") cpu[name] = cpu[name] " " $i
+			if ($(i+1) == "B/op") by[name] = by[name] " " $i
+			if ($(i+1) == "allocs/op") al[name] = al[name] " " $i
+		}
+		if (!(name in seen)) { seen[name] = 1; order[n++] = name }
+	}
+	function median(list,   v, k, i, j, t) {
+		k = split(list, v, " ")
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+		return (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+	}
+	END {
+		for (i = 0; i < n; i++) {
+			m = order[i]
+			printf "| %s | %.1f µs | %.1f µs | %d | %d |\n", m, median(ns[m]) / 1000, median(cpu[m]) / 1000, median(by[m]), median(al[m])
+		}
+	}' "$BENCH_OUT/go-bench.txt"
+echo
+echo "## Over HTTPS (hack/loadgen)"
+sed -n '/^median of/,$p' "$BENCH_OUT/loadgen.txt"
+echo
+echo "## Through the API server (hack/apibench)"
+sed -n '/^machine:/,$p' "$BENCH_OUT/apibench.txt"
