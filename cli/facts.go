@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -31,6 +32,9 @@ type factIndex struct {
 	// backendConfigs is true when the input holds any BackendConfig: then one that is missing
 	// is reported as missing, not as unreadable.
 	backendConfigs bool
+	// virtualServiceCRD is Istio's VirtualService CRD when the input holds it (helm template of
+	// an Istio chart, say): its schema decides whether websocketUpgrade is injected.
+	virtualServiceCRD *apiextensionsv1.CustomResourceDefinition
 }
 
 // factKind says how one kind of related object feeds the facts: convert turns it into the Go
@@ -62,6 +66,11 @@ var factKinds = map[schema.GroupKind]factKind{
 	{Group: "apps", Kind: "Deployment"}: {convert: typed[appsv1.Deployment], add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.Deployments = append(f.Deployments, *v.(*appsv1.Deployment))
+	}},
+	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: {convert: typed[apiextensionsv1.CustomResourceDefinition], add: func(x *factIndex, _ string, v any) {
+		if crd := v.(*apiextensionsv1.CustomResourceDefinition); crd.Name == defaults.VirtualServiceCRDName {
+			x.virtualServiceCRD = crd
+		}
 	}},
 	{Group: "cloud.google.com", Kind: "BackendConfig"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
@@ -120,9 +129,9 @@ func (x *factIndex) namespace(name string) *corev1.Namespace {
 	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: x.labels}}
 }
 
-// factsFor returns the facts of a namespace. The slices are shared between objects: the engine
-// only reads facts.
-func (x *factIndex) factsFor(ns string) defaults.Facts {
+// factsFor returns the facts for an object of the given version in a namespace. The slices are
+// shared between objects: the engine only reads facts.
+func (x *factIndex) factsFor(ns string, gvk schema.GroupVersionKind) defaults.Facts {
 	var f defaults.Facts
 	if known, ok := x.byNS[ns]; ok {
 		f = *known
@@ -130,6 +139,9 @@ func (x *factIndex) factsFor(ns string) defaults.Facts {
 	f.Namespace = x.namespace(ns)
 	f.IngressClasses = x.classes
 	f.BackendConfigsKnown = x.backendConfigs
+	if gvk.GroupKind() == defaults.KindVirtualService && x.virtualServiceCRD != nil {
+		f.WebsocketUpgradeInSchema = defaults.WebsocketUpgradeInSchema(x.virtualServiceCRD, gvk.Version)
+	}
 	return f
 }
 

@@ -66,7 +66,7 @@ func judgeOne(o *object, facts *factIndex, policy defaults.Policy) {
 	}
 	v.judged = true
 	v.mode = defaults.EnforcementFor(policy, ns)
-	f := facts.factsFor(v.namespace)
+	f := facts.factsFor(v.namespace, o.obj.GroupVersionKind())
 	mutated := defaults.Evaluate(o.obj, policy, f)
 	if !mutated.WebSocket && len(mutated.Violations) == 0 {
 		return // both webhooks allow the object untouched

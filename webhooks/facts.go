@@ -95,45 +95,13 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		f.Deployments = deployments.Items
 	case defaults.KindVirtualService:
 		var crd apiextensionsv1.CustomResourceDefinition
-		err := r.Cache.Get(ctx, client.ObjectKey{Name: virtualServiceCRD}, &crd)
+		err := r.Cache.Get(ctx, client.ObjectKey{Name: defaults.VirtualServiceCRDName}, &crd)
 		if err != nil && !apierrors.IsNotFound(err) {
-			return f, fmt.Errorf("reading CRD %s: %w", virtualServiceCRD, err)
+			return f, fmt.Errorf("reading CRD %s: %w", defaults.VirtualServiceCRDName, err)
 		}
-		f.WebsocketUpgradeInSchema = err == nil && websocketUpgradeInSchema(&crd, gvk.Version)
+		f.WebsocketUpgradeInSchema = err == nil && defaults.WebsocketUpgradeInSchema(&crd, gvk.Version)
 	}
 	return f, nil
-}
-
-// virtualServiceCRD is the one CRD whose schema wsguard reads; the cache watches only it.
-const virtualServiceCRD = "virtualservices.networking.istio.io"
-
-// websocketUpgradeInSchema reports whether a VirtualService CRD keeps http[].websocketUpgrade in
-// the given version: the field is in its schema, or unknown fields are preserved there.
-func websocketUpgradeInSchema(crd *apiextensionsv1.CustomResourceDefinition, version string) bool {
-	for _, v := range crd.Spec.Versions {
-		if v.Name != version || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
-			continue
-		}
-		spec, ok := v.Schema.OpenAPIV3Schema.Properties["spec"]
-		if !ok {
-			return false
-		}
-		if preserves(&spec) {
-			return true
-		}
-		http, ok := spec.Properties["http"]
-		if !ok || http.Items == nil || http.Items.Schema == nil {
-			return false
-		}
-		route := http.Items.Schema
-		_, has := route.Properties["websocketUpgrade"]
-		return has || preserves(route)
-	}
-	return false
-}
-
-func preserves(s *apiextensionsv1.JSONSchemaProps) bool {
-	return s.XPreserveUnknownFields != nil && *s.XPreserveUnknownFields
 }
 
 // BackendConfigGVK is GKE's BackendConfig, read when the cluster serves it.
@@ -152,6 +120,6 @@ func CachedTypes() []client.Object {
 // one (CRDs are large, and wsguard reads one schema).
 func CacheByObject() map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
-		&apiextensionsv1.CustomResourceDefinition{}: {Field: fields.OneTermEqualSelector("metadata.name", virtualServiceCRD)},
+		&apiextensionsv1.CustomResourceDefinition{}: {Field: fields.OneTermEqualSelector("metadata.name", defaults.VirtualServiceCRDName)},
 	}
 }
