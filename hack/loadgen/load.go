@@ -100,18 +100,7 @@ func run(ctx context.Context, c *http.Client, baseURL string, reviews []review, 
 				if i >= requests {
 					return
 				}
-				r := reviews[i%len(reviews)]
-				t0 := time.Now()
-				err := send(ctx, c, baseURL, r)
-				res.latencies[i] = time.Since(t0)
-				if err != nil {
-					mu.Lock()
-					if res.errors == 0 {
-						res.firstError = fmt.Errorf("%s: %w", r.name, err)
-					}
-					res.errors++
-					mu.Unlock()
-				}
+				sendOne(ctx, c, baseURL, reviews[i%len(reviews)], i, &res, &mu)
 			}
 		})
 	}
@@ -145,20 +134,10 @@ func runAtRate(ctx context.Context, c *http.Client, baseURL string, reviews []re
 		r, i := reviews[sent%len(reviews)], sent
 		wg.Go(func() {
 			defer func() { <-inFlight }()
-			t0 := time.Now()
-			if t0.Sub(due) > time.Millisecond {
+			if time.Since(due) > time.Millisecond {
 				late.Add(1)
 			}
-			err := send(ctx, c, baseURL, r)
-			res.latencies[i] = time.Since(t0)
-			if err != nil {
-				mu.Lock()
-				if res.errors == 0 {
-					res.firstError = fmt.Errorf("%s: %w", r.name, err)
-				}
-				res.errors++
-				mu.Unlock()
-			}
+			sendOne(ctx, c, baseURL, r, i, &res, &mu)
 		})
 	}
 	wg.Wait()
@@ -203,4 +182,20 @@ func send(ctx context.Context, c *http.Client, baseURL string, r review) error {
 		return fmt.Errorf("patched = %v, want %v: %s", len(a.Patch) > 0, r.patched, body)
 	}
 	return nil
+}
+
+// sendOne sends one review and records its latency at index i and, for the first failure of the
+// run, its error. mu guards the error fields; each index is written by one goroutine only.
+func sendOne(ctx context.Context, c *http.Client, baseURL string, r review, i int, res *result, mu *sync.Mutex) {
+	t0 := time.Now()
+	err := send(ctx, c, baseURL, r)
+	res.latencies[i] = time.Since(t0)
+	if err != nil {
+		mu.Lock()
+		if res.errors == 0 {
+			res.firstError = fmt.Errorf("%s: %w", r.name, err)
+		}
+		res.errors++
+		mu.Unlock()
+	}
 }
