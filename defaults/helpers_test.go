@@ -25,10 +25,6 @@ func replaceOnce(s, old, new string) string {
 	return strings.Replace(s, old, new, 1)
 }
 
-func unstructuredField(obj map[string]any, path ...string) (any, bool, error) {
-	return unstructured.NestedFieldNoCopy(obj, path...)
-}
-
 func unstructuredString(obj map[string]any, path ...string) (string, bool, error) {
 	return unstructured.NestedString(obj, path...)
 }
