@@ -62,6 +62,10 @@ vet: ## Run go vet and check formatting.
 manifests: ## Regenerate config/ and charts/wsguard/files/ from package webhooks.
 	$(GO) run ./hack/gen-manifests
 
+.PHONY: docs
+docs: ## Regenerate the rules index of docs/rules.md from the catalog.
+	$(GO) run ./hack/gen-docs
+
 .PHONY: docker-build
 docker-build: ## Build the container image (needs a Docker engine).
 	docker build -t wsguard:dev .

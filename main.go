@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 
 	"k8s.io/klog/v2"
@@ -99,9 +100,13 @@ func serve(args []string, stderr io.Writer) int {
 
 func listRules(stdout io.Writer) int {
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tKIND\tWHAT IT DOES")
+	fmt.Fprintln(w, "ID\tKIND\tCONTROLLER\tEFFECTS\tWHAT IT DOES")
 	for _, r := range defaults.Rules() {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, r.Kind.Kind, r.Summary)
+		controller := defaults.ControllerName(r.Controller)
+		if controller == "" {
+			controller = "any"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind.Kind, controller, strings.ReplaceAll(r.Effects.String(), " ", ""), r.Summary)
 	}
 	w.Flush()
 	return 0

@@ -39,7 +39,7 @@ func TestCheckText(t *testing.T) {
 	want := `<stdin>:8: Service chat
   default   wsguard [service-session-affinity]: set spec.sessionAffinity=ClientIP (a reconnecting WebSocket client returns to the pod that holds its session)
             add /spec/sessionAffinity = "ClientIP"
-  default   wsguard [service-session-affinity]: set spec.sessionAffinityConfig.clientIP.timeoutSeconds=10800
+  default   wsguard [service-session-affinity]: set spec.sessionAffinityConfig.clientIP.timeoutSeconds=10800 (the policy's ClientIP affinity timeout)
             add /spec/sessionAffinityConfig = {"clientIP":{"timeoutSeconds":10800}}
   default   wsguard [service-app-protocol]: set spec.ports[0].appProtocol=kubernetes.io/ws (declares the port's protocol to meshes and gateways)
             add /spec/ports/0/appProtocol = "kubernetes.io/ws"

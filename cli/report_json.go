@@ -154,7 +154,7 @@ func objectReport(o *object) ObjectReport {
 		or.Changes = append(or.Changes, ChangeReport{Op: c.Op, Path: c.Path, Value: c.Value, Rule: c.Rule, Message: c.Message})
 	}
 	for _, x := range v.violations {
-		or.Violations = append(or.Violations, ViolationReport{Rule: x.Rule, Field: x.Field, Value: x.Value, Reason: x.Reason, Fix: x.Fix, Message: x.Message()})
+		or.Violations = append(or.Violations, ViolationReport{Rule: x.Rule, Field: x.Field(), Value: x.Value, Reason: x.Reason, Fix: x.Fix, Message: x.Message()})
 	}
 	for _, w := range v.warnings {
 		or.Warnings = append(or.Warnings, WarningReport{Rule: w.Rule, Field: w.Field, Message: w.Message})

@@ -30,14 +30,15 @@ const (
 )
 
 // awsALBRules: the defaulting rules come first, then the rule that judges.
-var awsALBRules = []Rule{
-	{ID: "aws-alb-idle-timeout", Kind: KindIngress, check: servedBy(ControllerAWSALB, checkALBIdleTimeout),
+var awsALBRules = family("aws-alb", []Rule{
+	{ID: "aws-alb-idle-timeout", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Defaults | Warns, check: checkALBIdleTimeout,
 		Summary: "merge idle_timeout.timeout_seconds=<policy timeout> into load-balancer-attributes, keeping the other attributes"},
-	{ID: "aws-alb-stickiness", Kind: KindIngress, check: servedBy(ControllerAWSALB, checkALBStickiness),
+	{ID: "aws-alb-stickiness", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Defaults, check: checkALBStickiness,
 		Summary: "merge lb_cookie stickiness into target-group-attributes when affinity is on"},
-	{ID: "aws-alb-idle-timeout-minimum", Kind: KindIngress, check: servedBy(ControllerAWSALB, checkALBIdleTimeoutMinimum),
-		Summary: "deny an idle timeout below the policy minimum, above 4000s, not a whole number, or an unreadable attribute list"},
-}
+	{ID: "aws-alb-idle-timeout-minimum", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Denies, check: checkALBIdleTimeoutMinimum,
+		Summary:     "deny an idle timeout below the policy minimum, above 4000s, not a whole number, or an unreadable attribute list",
+		Remediation: "write idle_timeout.timeout_seconds from the policy minimum to 4000, in a readable attribute list"},
+})
 
 // checkALBIdleTimeout makes the ALB keep idle WebSocket connections open for the policy timeout:
 // its default idle timeout of 60s closes a WebSocket after a minute without a frame. The
@@ -76,8 +77,7 @@ func checkALBIdleTimeout(ev *evaluation) {
 		ev.setAnnotationDefault(annotationALBLoadBalancerAttributes, attr, why)
 		return
 	}
-	ev.p.replace(ev.rule, fmt.Sprintf("added %s to %s (%s)", attr, annotationALBLoadBalancerAttributes, why),
-		appendALBAttributes(raw, attr), "metadata", "annotations", annotationALBLoadBalancerAttributes)
+	ev.mergeInto(annotationField(annotationALBLoadBalancerAttributes), appendALBAttributes(raw, attr), attr, why)
 }
 
 // checkALBStickiness turns on the ALB's duration-based cookie stickiness, so that a client whose
@@ -115,8 +115,7 @@ func checkALBStickiness(ev *evaluation) {
 		ev.setAnnotationDefault(annotationALBTargetGroupAttributes, attrs, why)
 		return
 	}
-	ev.p.replace(ev.rule, fmt.Sprintf("added %s to %s (%s)", attrs, annotationALBTargetGroupAttributes, why),
-		appendALBAttributes(raw, attrs), "metadata", "annotations", annotationALBTargetGroupAttributes)
+	ev.mergeInto(annotationField(annotationALBTargetGroupAttributes), appendALBAttributes(raw, attrs), attrs, why)
 }
 
 // checkALBIdleTimeoutMinimum denies load balancer attributes that leave WebSockets with a short

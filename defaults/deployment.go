@@ -10,13 +10,30 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// deploymentRules hold the pod template of WebSocket Deployments: drain before SIGTERM, time to
+// close connections, readiness, and rollouts that do not drop everyone at once.
+var deploymentRules = family("deployment", []Rule{
+	{ID: "deployment-prestop-sleep", Kind: KindDeployment, Effects: Defaults | Warns, check: checkDeploymentPreStop,
+		Summary: "inject a native preStop sleep into WebSocket containers; warn on exec sleep"},
+	{ID: "deployment-grace-period", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: checkDeploymentGracePeriod,
+		Summary:     "make terminationGracePeriodSeconds cover preStop + drain; deny one not longer than the preStop sleep",
+		Remediation: "set terminationGracePeriodSeconds to at least the preStop sleep plus the drain time"},
+	{ID: "deployment-readiness-probe", Kind: KindDeployment, Effects: Warns, check: checkDeploymentReadiness,
+		Summary: "warn when a WebSocket container has no readiness probe"},
+	{ID: "deployment-recreate-strategy", Kind: KindDeployment, Effects: Warns, check: checkDeploymentRecreate,
+		Summary: "warn on the Recreate strategy, which drops every connection at once"},
+})
+
 // kubernetesDefaultGracePeriod is what the API server writes into terminationGracePeriodSeconds
 // before admission webhooks run, so a webhook cannot tell it from a value the user wrote.
 const kubernetesDefaultGracePeriod = 30
 
 var (
-	podSpecPath    = field.NewPath("spec", "template", "spec")
-	containersPath = podSpecPath.Child("containers")
+	podSpecField    = at("spec", "template", "spec")
+	containersField = podSpecField.Child("containers")
+	graceField      = podSpecField.Child("terminationGracePeriodSeconds")
+	podSpecPath     = podSpecField.Field()
+	containersPath  = containersField.Field()
 )
 
 // deploymentIsWebSocket: a container port named as WebSocket, or pods selected by a WebSocket
@@ -86,10 +103,8 @@ func checkDeploymentPreStop(ev *evaluation) {
 			}
 			continue
 		}
-		ev.setDefault(
-			fmt.Sprintf("set %s.lifecycle.preStop.sleep.seconds=%d (lets load balancers stop routing new connections to the pod before it gets SIGTERM)", containersPath.Index(i), ev.policy.PreStopSeconds),
-			map[string]any{"sleep": map[string]any{"seconds": ev.policy.PreStopSeconds}},
-			"spec", "template", "spec", "containers", strconv.Itoa(i), "lifecycle", "preStop")
+		ev.setDefault(containersField.Index(i).Child("lifecycle", "preStop", "sleep", "seconds"), ev.policy.PreStopSeconds,
+			"lets load balancers stop routing new connections to the pod before it gets SIGTERM")
 	}
 }
 
@@ -105,13 +120,14 @@ func checkDeploymentGracePeriod(ev *evaluation) {
 		}
 	}
 	needed := longestSleep + ev.policy.DrainSeconds
-	path := podSpecPath.Child("terminationGracePeriodSeconds")
+	path := graceField.Field()
 	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
 	if grace == nil || *grace == kubernetesDefaultGracePeriod {
 		if grace == nil || *grace < needed {
-			ev.p.replace(ev.rule,
-				fmt.Sprintf("set %s=%d (covers the %ds preStop sleep and %ds to drain WebSocket connections)", path, needed, longestSleep, ev.policy.DrainSeconds),
-				needed, "spec", "template", "spec", "terminationGracePeriodSeconds")
+			// Unset, the API server wrote 30 before admission: the webhook cannot tell it from a
+			// 30 the user wrote (docs/rules/deployment.md says how to keep 30).
+			ev.replaceServerDefault(graceField, needed,
+				fmt.Sprintf("covers the %ds preStop sleep and %ds to drain WebSocket connections", longestSleep, ev.policy.DrainSeconds))
 		}
 		return
 	}

@@ -10,18 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Rule is one entry of the catalog: a stable ID, the kind it judges, and the function that
-// judges. Adding a rule means adding one function and one entry to catalog.
-type Rule struct {
-	// ID is stable and unique; users name it in AnnotationSkipRules and docs/rules.md lists it.
-	ID string
-	// Kind is the group and kind the rule judges.
-	Kind schema.GroupKind
-	// Summary is one line for listings: what the rule does.
-	Summary string
-	check   func(*evaluation)
-}
-
 // Kinds wsguard judges.
 var (
 	KindDeployment = schema.GroupKind{Group: "apps", Kind: "Deployment"}
@@ -109,6 +97,8 @@ type evaluation struct {
 	views  map[string]any    // typed read-only views, keyed by kind
 	viewAt map[string]int    // number of changes when each view was made
 	annots map[string]string // annotations as they were before any rule ran
+	// controller is the Ingress controller serving the object, once resolved (inScope).
+	controller *string
 }
 
 func (ev *evaluation) run() {
@@ -124,7 +114,7 @@ func (ev *evaluation) run() {
 		}
 	} else {
 		if raw, present := ev.annots[AnnotationWebSocket]; present {
-			ev.violate(annotationPath(AnnotationWebSocket), raw, "is not a valid value", `write "true" to mark the object as WebSocket or "false" to opt it out`)
+			ev.unsupported(annotationPath(AnnotationWebSocket), raw, "is not a valid value", `write "true" to mark the object as WebSocket or "false" to opt it out`)
 			ev.result.WebSocket = true
 			return
 		}
@@ -142,7 +132,7 @@ func (ev *evaluation) run() {
 		return // invalid overrides are violations; defaults computed from them would be wrong
 	}
 	for _, r := range catalog {
-		if r.Kind != ev.gk || ev.skip[r.ID] {
+		if r.Kind != ev.gk || ev.skip[r.ID] || !ev.inScope(r) {
 			continue
 		}
 		ev.rule = r.ID
@@ -155,6 +145,19 @@ func (ev *evaluation) run() {
 		}
 	}
 	ev.recordAppliedRules()
+}
+
+// inScope reports whether a rule's declared controller serves the object: Ingress rules of one
+// controller run only on the Ingresses it serves, resolved once per evaluation.
+func (ev *evaluation) inScope(r Rule) bool {
+	if r.Controller == "" || ev.gk != KindIngress {
+		return true
+	}
+	if ev.controller == nil {
+		c := ingressController(ev)
+		ev.controller = &c
+	}
+	return *ev.controller == r.Controller
 }
 
 // safeDetect runs a detector; an object whose fields cannot be read as its kind is reported.
@@ -188,17 +191,39 @@ func (ev *evaluation) recordAppliedRules() {
 		return
 	}
 	ev.rule = RuleAppliedRules
-	ev.p.replace(ev.rule, "recorded the rules that changed this object", value, "metadata", "annotations", AnnotationAppliedRules)
+	ev.p.write(ev.rule, "recorded the rules that changed this object", value, annotationField(AnnotationAppliedRules).segs)
 }
 
-// setDefault writes a default for the running rule when the field is empty.
-func (ev *evaluation) setDefault(message string, value any, path ...string) bool {
-	return ev.p.setDefault(ev.rule, message, value, path...)
+// Rules write only through the helpers below, which name the field once (a fieldPath) for the
+// patch, the report and the message, and decide when a write is allowed.
+
+// setDefault writes a default for the running rule when the field is empty (missing or null),
+// and reports whether it wrote. A value the user wrote is never replaced.
+func (ev *evaluation) setDefault(path fieldPath, value any, why string) bool {
+	if !ev.p.empty(path.segs) {
+		return false
+	}
+	ev.p.write(ev.rule, fmt.Sprintf("set %s=%s (%s)", path, renderValue(value), why), value, path.segs)
+	return true
 }
 
 // setAnnotationDefault writes an annotation for the running rule when it is absent.
 func (ev *evaluation) setAnnotationDefault(key, value, why string) bool {
-	return ev.setDefault(fmt.Sprintf("set %s=%s (%s)", key, value, why), value, "metadata", "annotations", key)
+	return ev.setDefault(annotationField(key), value, why)
+}
+
+// replaceServerDefault writes value over what is there. It is only for fields that the API
+// server fills in before admission webhooks run (terminationGracePeriodSeconds: 30,
+// sessionAffinity: None), where the webhook cannot tell the server's default from a user's
+// value; each caller says which server default it replaces, and its docs say how to keep it.
+func (ev *evaluation) replaceServerDefault(path fieldPath, value any, why string) {
+	ev.p.write(ev.rule, fmt.Sprintf("set %s=%s (%s)", path, renderValue(value), why), value, path.segs)
+}
+
+// mergeInto writes merged, the user's value with what the rule adds (added) merged in, over the
+// user's value: lists of names or attributes that wsguard extends and never shortens.
+func (ev *evaluation) mergeInto(path fieldPath, merged any, added, why string) {
+	ev.p.write(ev.rule, fmt.Sprintf("added %s to %s (%s)", added, path, why), merged, path.segs)
 }
 
 // annotation returns an annotation of the object as it is now.
@@ -210,7 +235,22 @@ func (ev *evaluation) annotation(key string) (string, bool) {
 
 // violate reports a value that breaks WebSocket traffic.
 func (ev *evaluation) violate(path *field.Path, value, reason, fix string) {
-	ev.result.Violations = append(ev.result.Violations, Violation{Rule: ev.rule, Field: path.String(), Value: value, Reason: reason, Fix: fix})
+	ev.report(field.ErrorTypeInvalid, path, value, reason, fix)
+}
+
+// require reports a value that WebSocket traffic needs and the object lacks.
+func (ev *evaluation) require(path *field.Path, reason, fix string) {
+	ev.report(field.ErrorTypeRequired, path, "", reason, fix)
+}
+
+// unsupported reports a value from a fixed set (a protocol, a mode) that cannot carry
+// WebSocket traffic.
+func (ev *evaluation) unsupported(path *field.Path, value, reason, fix string) {
+	ev.report(field.ErrorTypeNotSupported, path, value, reason, fix)
+}
+
+func (ev *evaluation) report(t field.ErrorType, path *field.Path, value, reason, fix string) {
+	ev.result.Violations = append(ev.result.Violations, Violation{Rule: ev.rule, Type: t, Path: path, Value: value, Reason: reason, Fix: fix})
 }
 
 // warn reports advice that never blocks.
@@ -226,7 +266,7 @@ func (ev *evaluation) warn(path *field.Path, message string) {
 func (ev *evaluation) malformed(err error) {
 	ev.result.Violations = append(ev.result.Violations, Violation{
 		Rule:   ruleMalformed,
-		Field:  "<object>",
+		Type:   field.ErrorTypeInvalid,
 		Reason: fmt.Sprintf("cannot be read as a %s: %v", ev.gk.Kind, err),
 		Fix:    "correct the object so that it matches the " + ev.gk.Kind + " schema",
 	})
@@ -234,7 +274,7 @@ func (ev *evaluation) malformed(err error) {
 
 // annotationPath is the field path of an annotation, as Kubernetes prints it.
 func annotationPath(key string) *field.Path {
-	return field.NewPath("metadata", "annotations").Key(key)
+	return annotationField(key).Field()
 }
 
 // stringMap reads a map of strings at path; values that are not strings are left out.

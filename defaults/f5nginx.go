@@ -20,12 +20,14 @@ const (
 var f5TimeoutAnnotations = []string{annotationF5ProxyReadTimeout, annotationF5ProxySendTimeout}
 
 // f5NGINXRules: both rules inject defaults and then judge the value they own.
-var f5NGINXRules = []Rule{
-	{ID: "f5-nginx-websocket-services", Kind: KindIngress, check: servedBy(ControllerF5NGINX, checkF5WebSocketServices),
-		Summary: "list the WebSocket backend Services in nginx.org/websocket-services, merging into the user's list; deny names F5 rejects"},
-	{ID: "f5-nginx-timeouts", Kind: KindIngress, check: servedBy(ControllerF5NGINX, checkF5Timeouts),
-		Summary: "default nginx.org/proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter or unreadable ones"},
-}
+var f5NGINXRules = family("f5-nginx", []Rule{
+	{ID: "f5-nginx-websocket-services", Kind: KindIngress, Controller: ControllerF5NGINX, Effects: Defaults | Denies, check: checkF5WebSocketServices,
+		Summary:     "list the WebSocket backend Services in nginx.org/websocket-services, merging into the user's list; deny names F5 rejects",
+		Remediation: "list only backend Services of the Ingress, separated by commas without spaces"},
+	{ID: "f5-nginx-timeouts", Kind: KindIngress, Controller: ControllerF5NGINX, Effects: Defaults | Denies, check: checkF5Timeouts,
+		Summary:     "default nginx.org/proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter or unreadable ones",
+		Remediation: "write an NGINX time of at least the policy minimum, or remove the annotation to get the policy timeout"},
+})
 
 // checkF5WebSocketServices makes nginx.org/websocket-services name every WebSocket backend
 // Service of the Ingress: F5 NGINX Ingress Controller sends the Upgrade and Connection headers
@@ -58,9 +60,8 @@ func checkF5WebSocketServices(ev *evaluation) {
 			if kept := strings.TrimRight(raw, ", \t"); kept != "" {
 				merged = kept + "," + merged
 			}
-			ev.p.replace(ev.rule,
-				fmt.Sprintf("added %s to %s (F5 NGINX Ingress Controller forwards the WebSocket Upgrade only to the Services listed there)", strings.Join(missing, ","), annotationF5WebSocketServices),
-				merged, "metadata", "annotations", annotationF5WebSocketServices)
+			ev.mergeInto(annotationField(annotationF5WebSocketServices), merged, strings.Join(missing, ","),
+				"F5 NGINX Ingress Controller forwards the WebSocket Upgrade only to the Services listed there")
 		}
 	}
 	judgeF5WebSocketServiceNames(ev)

@@ -2,9 +2,7 @@ package defaults
 
 import (
 	"fmt"
-	"strconv"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // httpRouteView is what the rules read of a Gateway API HTTPRoute.
@@ -25,12 +23,16 @@ type httpRouteView struct {
 	} `json:"spec"`
 }
 
-var gatewayAPIRules = []Rule{
-	{ID: "gateway-httproute-timeouts", Kind: KindHTTPRoute, check: checkHTTPRouteTimeouts,
-		Summary: "default timeouts.request 0s (disabled) on rules to WebSocket backends; deny non-zero timeouts below the minimum"},
-}
+var gatewayAPIRules = family("gateway-api", []Rule{
+	{ID: "gateway-httproute-timeouts", Kind: KindHTTPRoute, Effects: Defaults | Denies, check: checkHTTPRouteTimeouts,
+		Summary:     "default timeouts.request 0s (disabled) on rules to WebSocket backends; deny non-zero timeouts below the minimum",
+		Remediation: "remove the timeout to get 0s (disabled), or set at least the policy minimum"},
+})
 
-var httpRouteRulesPath = field.NewPath("spec", "rules")
+var (
+	httpRouteRulesField = at("spec", "rules")
+	httpRouteRulesPath  = httpRouteRulesField.Field()
+)
 
 func (ev *evaluation) httpRoute() *httpRouteView { return view[httpRouteView](ev) }
 
@@ -74,8 +76,8 @@ func checkHTTPRouteTimeouts(ev *evaluation) {
 		rule := route.Spec.Rules[i]
 		if rule.Timeouts == nil || rule.Timeouts.Request == nil {
 			if ev.policy.RouteTimeoutsDisabled() {
-				ev.setDefault(fmt.Sprintf("set %s.timeouts.request=0s (disables the request timeout, which would otherwise end WebSocket connections)", httpRouteRulesPath.Index(i)),
-					"0s", "spec", "rules", strconv.Itoa(i), "timeouts", "request")
+				ev.setDefault(httpRouteRulesField.Index(i).Child("timeouts", "request"), "0s",
+					"disables the request timeout, which would otherwise end WebSocket connections")
 			}
 		}
 		if rule.Timeouts == nil {

@@ -23,10 +23,11 @@ const gkeDefaultTimeoutSeconds = 30
 
 // gkeRules: GKE Ingress has nothing wsguard can default on the Ingress itself, because the
 // timeout lives in a BackendConfig, a separate object; the rule only judges.
-var gkeRules = []Rule{
-	{ID: "gke-backend-timeout", Kind: KindIngress, check: servedBy(ControllerGCE, checkGKEBackendTimeout),
-		Summary: "deny WebSocket backends whose BackendConfig timeoutSec is missing or below the policy minimum (GKE's 30s default ends every WebSocket)"},
-}
+var gkeRules = family("gke", []Rule{
+	{ID: "gke-backend-timeout", Kind: KindIngress, Controller: ControllerGCE, Effects: Denies | Warns, check: checkGKEBackendTimeout,
+		Summary:     "deny WebSocket backends whose BackendConfig timeoutSec is missing or below the policy minimum (GKE's 30s default ends every WebSocket)",
+		Remediation: "give the backend a BackendConfig whose timeoutSec is at least the policy minimum"},
+})
 
 // gkeBackendConfigs is the JSON of the backend-config annotation: a BackendConfig for every
 // port, or one per port name or number.
@@ -54,7 +55,7 @@ func checkGKEBackendTimeout(ev *evaluation) {
 		}
 		key, raw, ok := gkeBackendConfigAnnotation(svc)
 		if !ok {
-			ev.violate(b.Path, "",
+			ev.require(b.Path,
 				fmt.Sprintf("routes WebSocket traffic to Service %s, which has no %s annotation, so GKE applies its default backend timeout of %ds, which ends every WebSocket %ds after it opened", b.Service, annotationGKEBackendConfig, gkeDefaultTimeoutSeconds, gkeDefaultTimeoutSeconds),
 				fix)
 			continue
@@ -85,7 +86,7 @@ func checkGKEBackendTimeout(ev *evaluation) {
 		}
 		timeout, set, _ := unstructured.NestedFieldNoCopy(config.Object, "spec", "timeoutSec")
 		if !set || timeout == nil {
-			ev.violate(b.Path, "",
+			ev.require(b.Path,
 				fmt.Sprintf("routes WebSocket traffic through BackendConfig %s, which sets no spec.timeoutSec, so GKE applies its default of %ds, which ends every WebSocket %ds after it opened", name, gkeDefaultTimeoutSeconds, gkeDefaultTimeoutSeconds),
 				fmt.Sprintf("set spec.timeoutSec: %d in BackendConfig %s", ev.policy.TimeoutSeconds, name))
 			continue

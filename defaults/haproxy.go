@@ -30,18 +30,20 @@ var haproxyCookieSettings = []string{"cookie-persistence", "cookie-persistence-n
 var haproxyConfigMapOnlyTimeouts = []string{"timeout-tunnel", "timeout-client"}
 
 // haproxyRules: the defaulting rule comes first, then the rules that only judge or warn.
-var haproxyRules = []Rule{
-	{ID: "haproxy-cookie-persistence", Kind: KindIngress, check: servedBy(ControllerHAProxy, checkHAProxyCookiePersistence),
+var haproxyRules = family("haproxy", []Rule{
+	{ID: "haproxy-cookie-persistence", Kind: KindIngress, Controller: ControllerHAProxy, Effects: Defaults, check: checkHAProxyCookiePersistence,
 		Summary: "default haproxy.org/cookie-persistence to the policy cookie so reconnecting clients return to their pod"},
-	{ID: "haproxy-configmap-only-timeout", Kind: KindIngress, check: servedBy(ControllerHAProxy, checkHAProxyConfigMapOnlyTimeouts),
+	{ID: "haproxy-configmap-only-timeout", Kind: KindIngress, Controller: ControllerHAProxy, Effects: Warns, check: checkHAProxyConfigMapOnlyTimeouts,
 		Summary: "warn that timeout-tunnel and timeout-client on an Ingress are ignored (ConfigMap only)"},
-	{ID: "haproxy-tunnel-timeout-snippet", Kind: KindIngress, check: servedBy(ControllerHAProxy, checkHAProxyTunnelTimeoutSnippet),
-		Summary: "deny a `timeout tunnel` shorter than the policy minimum in backend-config-snippet"},
-	{ID: "haproxy-service-configmap-only-timeout", Kind: KindService, check: checkHAProxyServiceConfigMapOnlyTimeouts,
+	{ID: "haproxy-tunnel-timeout-snippet", Kind: KindIngress, Controller: ControllerHAProxy, Effects: Denies | Warns, check: checkHAProxyTunnelTimeoutSnippet,
+		Summary:     "deny a `timeout tunnel` shorter than the policy minimum in backend-config-snippet",
+		Remediation: "write `timeout tunnel` of at least the policy minimum in the snippet, or remove the line"},
+	{ID: "haproxy-service-configmap-only-timeout", Kind: KindService, Controller: ControllerHAProxy, Effects: Warns, check: checkHAProxyServiceConfigMapOnlyTimeouts,
 		Summary: "warn that timeout-tunnel and timeout-client on a Service are ignored (ConfigMap only)"},
-	{ID: "haproxy-service-tunnel-timeout-snippet", Kind: KindService, check: checkHAProxyServiceTunnelTimeoutSnippet,
-		Summary: "deny a `timeout tunnel` shorter than the policy minimum in a Service's backend-config-snippet"},
-}
+	{ID: "haproxy-service-tunnel-timeout-snippet", Kind: KindService, Controller: ControllerHAProxy, Effects: Denies | Warns, check: checkHAProxyServiceTunnelTimeoutSnippet,
+		Summary:     "deny a `timeout tunnel` shorter than the policy minimum in a Service's backend-config-snippet",
+		Remediation: "write `timeout tunnel` of at least the policy minimum in the snippet, or remove the line"},
+})
 
 // checkHAProxyCookiePersistence asks HAProxy for a sticky cookie, so that a client whose
 // WebSocket dropped reconnects to the pod that holds its session. The controller reads backend

@@ -84,9 +84,9 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 			}
 			var gotV, gotW []string
 			for _, v := range res.Violations {
-				gotV = append(gotV, v.Rule+" "+v.Field)
+				gotV = append(gotV, v.Rule+" "+v.Field())
 				if v.Reason == "" || v.Fix == "" {
-					t.Errorf("violation %s %s has no reason or fix", v.Rule, v.Field)
+					t.Errorf("violation %s %s has no reason or fix", v.Rule, v.Field())
 				}
 			}
 			for _, w := range res.Warnings {
@@ -94,6 +94,7 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 			}
 			sameSet(t, "violations", gotV, tc.violations)
 			sameSet(t, "warnings", gotW, tc.warnings)
+			checkDeclaredEffects(t, res)
 		})
 	}
 }
@@ -146,11 +147,30 @@ func checkInvariants(t *testing.T, in *unstructured.Unstructured, policy Policy,
 		t.Errorf("not idempotent: a second evaluation changes %s", mustJSON(again.Changes))
 	}
 	for _, v := range again.Violations {
-		if !slices.ContainsFunc(res.Violations, func(o Violation) bool { return o.Rule == v.Rule && o.Field == v.Field }) {
-			t.Errorf("the defaulted object violates %s at %s: %s", v.Rule, v.Field, v.Message())
+		if !slices.ContainsFunc(res.Violations, func(o Violation) bool { return o.Rule == v.Rule && o.Field() == v.Field() }) {
+			t.Errorf("the defaulted object violates %s at %s: %s", v.Rule, v.Field(), v.Message())
 		}
 	}
 	return res
+}
+
+// checkDeclaredEffects fails when a rule did something its catalog entry does not declare.
+func checkDeclaredEffects(t *testing.T, res Result) {
+	t.Helper()
+	did := func(id string, e Effect) {
+		if r, ok := RuleByID(id); ok && !r.Effects.Has(e) {
+			t.Errorf("rule %s %s, but its catalog entry declares only: %s", id, e, r.Effects)
+		}
+	}
+	for _, c := range res.Changes {
+		did(c.Rule, Defaults)
+	}
+	for _, v := range res.Violations {
+		did(v.Rule, Denies)
+	}
+	for _, w := range res.Warnings {
+		did(w.Rule, Warns)
+	}
 }
 
 func sameSet(t *testing.T, what string, got, want []string) {

@@ -138,12 +138,3 @@ func controllerOfIngress(ing *networkingv1.Ingress, facts *Facts, policy Policy)
 	}
 	return policy.controllerForClass(class)
 }
-
-// servedBy returns a check that runs only on Ingresses served by one controller.
-func servedBy(controller string, check func(*evaluation)) func(*evaluation) {
-	return func(ev *evaluation) {
-		if ingressController(ev) == controller {
-			check(ev)
-		}
-	}
-}

@@ -28,18 +28,22 @@ const (
 var ingressNGINXTimeoutAnnotations = []string{annotationIngressNGINXProxyReadTimeout, annotationIngressNGINXProxySendTimeout}
 
 // ingressNGINXRules: rules that inject defaults come first, then the rules that only judge.
-var ingressNGINXRules = []Rule{
-	{ID: "ingress-nginx-timeouts", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXTimeouts),
-		Summary: "default proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter ones"},
-	{ID: "ingress-nginx-affinity", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXAffinity),
-		Summary: "default persistent cookie affinity; deny affinity together with upstream-hash-by"},
-	{ID: "ingress-nginx-timeout-format", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXTimeoutFormat),
-		Summary: "deny proxy timeouts that are not whole seconds, which ingress-nginx silently replaces with its 60s default"},
-	{ID: "ingress-nginx-backend-protocol", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXBackendProtocol),
-		Summary: "deny backend-protocol GRPC, GRPCS, FCGI and AJP, which cannot carry a WebSocket upgrade"},
-	{ID: "ingress-nginx-websocket-services-noop", Kind: KindIngress, check: servedBy(ControllerIngressNGINX, checkIngressNGINXWebSocketServicesNoop),
+var ingressNGINXRules = family("ingress-nginx", []Rule{
+	{ID: "ingress-nginx-timeouts", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Defaults | Denies, check: checkIngressNGINXTimeouts,
+		Summary:     "default proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter ones",
+		Remediation: "write at least the policy minimum in whole seconds, or remove the annotation to get the policy timeout"},
+	{ID: "ingress-nginx-affinity", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Defaults | Denies, check: checkIngressNGINXAffinity,
+		Summary:     "default persistent cookie affinity; deny affinity together with upstream-hash-by",
+		Remediation: "keep either the affinity cookie or upstream-hash-by, not both"},
+	{ID: "ingress-nginx-timeout-format", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Denies, check: checkIngressNGINXTimeoutFormat,
+		Summary:     "deny proxy timeouts that are not whole seconds, which ingress-nginx silently replaces with its 60s default",
+		Remediation: "write the timeout as a plain number of seconds, without a unit"},
+	{ID: "ingress-nginx-backend-protocol", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Denies, check: checkIngressNGINXBackendProtocol,
+		Summary:     "deny backend-protocol GRPC, GRPCS, FCGI and AJP, which cannot carry a WebSocket upgrade",
+		Remediation: "write HTTP or HTTPS, and route gRPC, FastCGI and AJP through a separate Ingress"},
+	{ID: "ingress-nginx-websocket-services-noop", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXWebSocketServicesNoop,
 		Summary: "warn that nginx.ingress.kubernetes.io/websocket-services does not exist and does nothing"},
-}
+})
 
 // checkIngressNGINXTimeouts defaults both idle timeouts to the policy timeout, because
 // ingress-nginx closes an upgraded connection after 60s without traffic in one direction. It
@@ -145,7 +149,7 @@ func checkIngressNGINXBackendProtocol(ev *evaluation) {
 	default:
 		return
 	}
-	ev.violate(annotationPath(annotationIngressNGINXBackendProtocol), raw, reason,
+	ev.unsupported(annotationPath(annotationIngressNGINXBackendProtocol), raw, reason,
 		`write "HTTP" (or "HTTPS" for a TLS backend), or remove the annotation; route other protocols through a separate Ingress`)
 }
 

@@ -2,7 +2,6 @@ package defaults
 
 import (
 	"fmt"
-	"strconv"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -50,22 +49,29 @@ type (
 	}
 )
 
-var istioRules = []Rule{
-	{ID: "istio-virtualservice-websocket-upgrade", Kind: KindVirtualService, check: checkVirtualServiceWebsocketUpgrade,
+var istioRules = family("istio", []Rule{
+	{ID: "istio-virtualservice-websocket-upgrade", Kind: KindVirtualService, Effects: Defaults, check: checkVirtualServiceWebsocketUpgrade,
 		Summary: "set websocketUpgrade: true on WebSocket routes, only where the installed CRD still has the field"},
-	{ID: "istio-virtualservice-timeout", Kind: KindVirtualService, check: checkVirtualServiceTimeout,
-		Summary: "deny a route timeout below the policy minimum on WebSocket routes"},
-	{ID: "istio-destinationrule-affinity", Kind: KindDestinationRule, check: checkDestinationRuleAffinity,
+	{ID: "istio-virtualservice-timeout", Kind: KindVirtualService, Effects: Denies, check: checkVirtualServiceTimeout,
+		Summary:     "deny a route timeout below the policy minimum on WebSocket routes",
+		Remediation: "remove the route timeout, or set one of at least the policy minimum"},
+	{ID: "istio-destinationrule-affinity", Kind: KindDestinationRule, Effects: Defaults, check: checkDestinationRuleAffinity,
 		Summary: "default consistent-hash cookie affinity when no load balancer is set"},
-	{ID: "istio-destinationrule-h2-upgrade", Kind: KindDestinationRule, check: checkDestinationRuleH2Upgrade,
-		Summary: "deny h2UpgradePolicy UPGRADE for WebSocket hosts (istio#27078)"},
-	{ID: "istio-destinationrule-idle-timeout", Kind: KindDestinationRule, check: checkDestinationRuleIdleTimeout,
-		Summary: "deny a connection pool idleTimeout below the policy minimum for WebSocket hosts"},
-	{ID: "istio-sidecar-drain", Kind: KindDeployment, check: checkIstioSidecarDrain,
-		Summary: "default the sidecar's terminationDrainDuration to cover the preStop sleep and drain"},
-}
+	{ID: "istio-destinationrule-h2-upgrade", Kind: KindDestinationRule, Effects: Denies, check: checkDestinationRuleH2Upgrade,
+		Summary:     "deny h2UpgradePolicy UPGRADE for WebSocket hosts (istio#27078)",
+		Remediation: "use h2UpgradePolicy DEFAULT or DO_NOT_UPGRADE for WebSocket hosts"},
+	{ID: "istio-destinationrule-idle-timeout", Kind: KindDestinationRule, Effects: Denies, check: checkDestinationRuleIdleTimeout,
+		Summary:     "deny a connection pool idleTimeout below the policy minimum for WebSocket hosts",
+		Remediation: "remove idleTimeout, or set one of at least the policy minimum"},
+	{ID: "istio-sidecar-drain", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: checkIstioSidecarDrain,
+		Summary:     "default the sidecar's terminationDrainDuration to cover the preStop sleep and drain; deny one shorter than the sleep",
+		Remediation: "set terminationDrainDuration in proxy.istio.io/config to at least the preStop sleep plus the drain"},
+})
 
-var httpRoutesPath = field.NewPath("spec", "http")
+var (
+	httpRoutesField = at("spec", "http")
+	httpRoutesPath  = httpRoutesField.Field()
+)
 
 func (ev *evaluation) virtualService() *virtualServiceView { return view[virtualServiceView](ev) }
 
@@ -105,8 +111,7 @@ func checkVirtualServiceWebsocketUpgrade(ev *evaluation) {
 		return
 	}
 	for _, i := range webSocketHTTPRoutes(ev) {
-		ev.setDefault(fmt.Sprintf("set %s.websocketUpgrade=true (this Istio's VirtualService schema still has the field)", httpRoutesPath.Index(i)),
-			true, "spec", "http", strconv.Itoa(i), "websocketUpgrade")
+		ev.setDefault(httpRoutesField.Index(i).Child("websocketUpgrade"), true, "this Istio's VirtualService schema still has the field")
 	}
 }
 
@@ -148,9 +153,8 @@ func checkDestinationRuleAffinity(ev *evaluation) {
 		return
 	}
 	cookie := map[string]any{"name": ev.policy.Affinity.CookieName, "ttl": seconds(ev.policy.Affinity.CookieMaxAgeSeconds)}
-	ev.setDefault(fmt.Sprintf("set spec.trafficPolicy.loadBalancer.consistentHash.httpCookie (name %s, ttl %s: a reconnecting WebSocket client returns to the pod that holds its session)",
-		ev.policy.Affinity.CookieName, seconds(ev.policy.Affinity.CookieMaxAgeSeconds)),
-		map[string]any{"consistentHash": map[string]any{"httpCookie": cookie}}, "spec", "trafficPolicy", "loadBalancer")
+	ev.setDefault(at("spec", "trafficPolicy", "loadBalancer", "consistentHash", "httpCookie"), cookie,
+		"a reconnecting WebSocket client returns to the pod that holds its session")
 }
 
 // connectionPools visits every HTTP connection pool of a DestinationRule that applies to a
@@ -194,7 +198,7 @@ func connectionPools(ev *evaluation, visit func(path *field.Path, pool *istioCon
 func checkDestinationRuleH2Upgrade(ev *evaluation) {
 	connectionPools(ev, func(path *field.Path, pool *istioConnectionPool) {
 		if pool.HTTP.H2UpgradePolicy == "UPGRADE" {
-			ev.violate(path.Child("h2UpgradePolicy"), pool.HTTP.H2UpgradePolicy,
+			ev.unsupported(path.Child("h2UpgradePolicy"), pool.HTTP.H2UpgradePolicy,
 				"makes the sidecar speak HTTP/2 to the backend, and HTTP/2 cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake (istio#27078)",
 				"remove it or write DO_NOT_UPGRADE; put HTTP/2 traffic in a separate DestinationRule or port-level setting")
 		}

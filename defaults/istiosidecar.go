@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 )
 
@@ -17,7 +16,10 @@ const (
 	annotationIstioProxyConf = "proxy.istio.io/config"
 )
 
-var proxyConfigPath = field.NewPath("spec", "template", "metadata", "annotations").Key(annotationIstioProxyConf)
+var (
+	proxyConfigField = at("spec", "template", "metadata", "annotations").Key(annotationIstioProxyConf)
+	proxyConfigPath  = proxyConfigField.Field()
+)
 
 // getsIstioSidecar reports whether Istio injects a sidecar into the Deployment's pods: the pod
 // label (or the older annotation) decides when present, else the namespace's injection label or
@@ -64,8 +66,7 @@ func checkIstioSidecarDrain(ev *evaluation) {
 	raw, present := d.Spec.Template.Annotations[annotationIstioProxyConf]
 	if !present {
 		value := "terminationDrainDuration: " + seconds(needed) + "\n"
-		ev.setDefault(fmt.Sprintf("set %s terminationDrainDuration: %s (%s)", proxyConfigPath, seconds(needed), why),
-			value, "spec", "template", "metadata", "annotations", annotationIstioProxyConf)
+		ev.setDefault(proxyConfigField, value, why)
 		return
 	}
 	var conf map[string]any
@@ -79,8 +80,7 @@ func checkIstioSidecarDrain(ev *evaluation) {
 		if err != nil {
 			return
 		}
-		ev.p.replace(ev.rule, fmt.Sprintf("added terminationDrainDuration: %s to %s (%s)", seconds(needed), proxyConfigPath, why),
-			merged, "spec", "template", "metadata", "annotations", annotationIstioProxyConf)
+		ev.mergeInto(proxyConfigField, merged, "terminationDrainDuration: "+seconds(needed), why)
 		return
 	}
 	dur, ok := parseIstioDuration(current)

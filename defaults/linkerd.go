@@ -19,10 +19,11 @@ type linkerdServerView struct {
 	} `json:"spec"`
 }
 
-var linkerdRules = []Rule{
-	{ID: "linkerd-server-protocol", Kind: KindLinkerdServer, check: checkLinkerdServerProtocol,
-		Summary: "deny proxyProtocol HTTP/2 or gRPC on a port that serves WebSockets; warn on opaque"},
-}
+var linkerdRules = family("linkerd", []Rule{
+	{ID: "linkerd-server-protocol", Kind: KindLinkerdServer, Effects: Denies | Warns, check: checkLinkerdServerProtocol,
+		Summary:     "deny proxyProtocol HTTP/2 or gRPC on a port that serves WebSockets; warn on opaque",
+		Remediation: "declare the port's proxyProtocol as HTTP/1 or unknown"},
+})
 
 func (ev *evaluation) linkerdServer() *linkerdServerView { return view[linkerdServerView](ev) }
 
@@ -86,7 +87,7 @@ func checkLinkerdServerProtocol(ev *evaluation) {
 	path := field.NewPath("spec", "proxyProtocol")
 	switch p := ev.linkerdServer().Spec.ProxyProtocol; strings.ToLower(p) {
 	case "http/2", "grpc":
-		ev.violate(path, p, "makes Linkerd's proxy speak HTTP/2 on a port that serves WebSockets, and HTTP/2 cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake",
+		ev.unsupported(path, p, "makes Linkerd's proxy speak HTTP/2 on a port that serves WebSockets, and HTTP/2 cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake",
 			"write HTTP/1 or leave it unset (unknown: Linkerd detects the protocol, WebSockets included); serve gRPC on another port")
 	case "opaque":
 		ev.warn(path, "opaque carries WebSockets, but Linkerd then sees only TCP: no per-request metrics, retries or route policies on this port; HTTP/1 or unknown keep them")

@@ -45,7 +45,7 @@ func (ev *evaluation) applyOverrides() bool {
 			enabled := raw == "true"
 			ev.policy.Affinity.Enabled = &enabled
 		default:
-			ev.violate(annotationPath(AnnotationAffinity), raw, "is not a valid value", `write "true" or "false"`)
+			ev.unsupported(annotationPath(AnnotationAffinity), raw, "is not a valid value", `write "true" or "false"`)
 			ok = false
 		}
 	}
@@ -57,7 +57,7 @@ func (ev *evaluation) applyOverrides() bool {
 				continue
 			}
 			if _, known := RuleByID(id); !known {
-				ev.violate(annotationPath(AnnotationSkipRules), id, "is not a wsguard rule ID", "list IDs from docs/rules.md, separated by commas")
+				ev.unsupported(annotationPath(AnnotationSkipRules), id, "is not a wsguard rule ID", "list IDs from docs/rules.md, separated by commas")
 				ok = false
 				continue
 			}

@@ -64,24 +64,17 @@ func (p *patcher) get(path ...string) (any, bool) {
 	return node, true
 }
 
-// setDefault writes value at path only when nothing is there, creating missing parent maps.
-// It never overwrites a user's value and reports whether it wrote.
-func (p *patcher) setDefault(rule, message string, value any, path ...string) bool {
-	if v, ok := p.get(path...); ok && v != nil {
-		return false
-	}
-	p.write(rule, message, value, path)
-	return true
+// empty reports whether nothing is at path: the field is missing or null.
+func (p *patcher) empty(path []string) bool {
+	v, ok := p.get(path...)
+	return !ok || v == nil
 }
 
-// replace writes value at path whether or not something is there. Rules use it only for
-// values they merge into (a list of Service names, a list of attributes), never to overwrite.
-func (p *patcher) replace(rule, message string, value any, path ...string) {
-	p.write(rule, message, value, path)
-}
-
-// write walks path in the working copy. At the first missing map it adds the rest of the path
-// as one nested value, because JSON patch cannot add below a parent that does not exist.
+// write sets value at path in the working copy, whatever is there, and records the operation.
+// It decides nothing: the evaluation's helpers (setDefault, replaceServerDefault, mergeInto)
+// decide when a write is allowed, and rules write only through them. At the first missing map
+// it adds the rest of the path as one nested value, because JSON patch cannot add below a
+// parent that does not exist.
 func (p *patcher) write(rule, message string, value any, path []string) {
 	var node any = p.writable()
 	for i, seg := range path {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // Change is one default the engine injects, as a JSON-patch operation tagged with its rule.
@@ -21,25 +22,48 @@ type Change struct {
 }
 
 // Violation is a value that breaks WebSocket traffic. The validating webhook denies it in
-// enforce mode and reports it as a warning in warn mode.
+// enforce mode and reports it as a warning in warn mode. It is a Kubernetes field error (a type
+// and a path) whose detail is wsguard's: the value, why it breaks WebSockets, and the fix.
 type Violation struct {
-	Rule string `json:"rule"`
-	// Field is the field path, as Kubernetes prints it (spec.template.spec.containers[0].name).
-	Field string `json:"field"`
+	Rule string
+	// Type is the field error type: FieldValueInvalid, FieldValueRequired (the problem is a
+	// missing value) or FieldValueNotSupported (a value from a set that cannot carry WebSockets).
+	Type field.ErrorType
+	// Path is the offending field; nil when the object as a whole cannot be read.
+	Path *field.Path
 	// Value is the offending value as the user wrote it ("" when the problem is a missing value).
-	Value string `json:"value,omitempty"`
+	Value string
 	// Reason says why the value breaks WebSockets.
-	Reason string `json:"reason"`
+	Reason string
 	// Fix says what to write instead.
-	Fix string `json:"fix"`
+	Fix string
+}
+
+// Field is the field path as Kubernetes prints it (spec.template.spec.containers[0].name).
+func (v Violation) Field() string {
+	if v.Path == nil {
+		return "<object>"
+	}
+	return v.Path.String()
+}
+
+// Detail is the violation without its field: the value, the reason and the fix.
+func (v Violation) Detail() string {
+	if v.Value != "" {
+		return fmt.Sprintf("%q %s; %s", v.Value, v.Reason, v.Fix)
+	}
+	return fmt.Sprintf("%s; %s", v.Reason, v.Fix)
 }
 
 // Message renders the violation as one sentence that names the field, the reason and the fix.
 func (v Violation) Message() string {
-	if v.Value != "" {
-		return fmt.Sprintf("%s: %q %s; %s", v.Field, v.Value, v.Reason, v.Fix)
-	}
-	return fmt.Sprintf("%s: %s; %s", v.Field, v.Reason, v.Fix)
+	return v.Field() + ": " + v.Detail()
+}
+
+// FieldError is the violation as a Kubernetes field error. Its detail names the rule once, for
+// wsguard.io/skip-rules, and does not repeat the field, which clients print beside it.
+func (v Violation) FieldError() *field.Error {
+	return &field.Error{Type: v.Type, Field: v.Field(), BadValue: v.Value, Detail: fmt.Sprintf("[%s] %s", v.Rule, v.Detail())}
 }
 
 // Warning is advice that never blocks an object: a setting that does nothing, or a risk the

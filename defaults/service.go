@@ -2,14 +2,27 @@ package defaults
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-var servicePortsPath = field.NewPath("spec", "ports")
+// serviceRules hold WebSocket Services: affinity for reconnecting clients, and ports declared
+// with a protocol that can carry the Upgrade.
+var serviceRules = family("service", []Rule{
+	{ID: "service-session-affinity", Kind: KindService, Effects: Defaults, check: checkServiceAffinity,
+		Summary: "default sessionAffinity ClientIP with the policy timeout (not on headless Services)"},
+	{ID: "service-app-protocol", Kind: KindService, Effects: Defaults, check: checkServiceAppProtocol,
+		Summary: "set appProtocol kubernetes.io/ws(s) on ports that say WebSocket only by name"},
+	{ID: "service-http2-port", Kind: KindService, Effects: Denies, check: checkServiceHTTP2Port,
+		Summary:     "deny WebSocket ports declared as grpc, http2 or h2c",
+		Remediation: "declare WebSocket ports as kubernetes.io/ws(s) or http, and serve HTTP/2 on a separate port"},
+})
+
+var (
+	servicePortsField = at("spec", "ports")
+	servicePortsPath  = servicePortsField.Field()
+)
 
 func serviceIsWebSocket(ev *evaluation) bool {
 	return IsWebSocketService(ev.service())
@@ -28,10 +41,10 @@ func checkServiceAffinity(ev *evaluation) {
 		return
 	}
 	timeout := ev.policy.Affinity.ClientIPTimeoutSeconds
-	ev.p.replace(ev.rule, "set spec.sessionAffinity=ClientIP (a reconnecting WebSocket client returns to the pod that holds its session)",
-		string(corev1.ServiceAffinityClientIP), "spec", "sessionAffinity")
-	ev.setDefault(fmt.Sprintf("set spec.sessionAffinityConfig.clientIP.timeoutSeconds=%d", timeout),
-		timeout, "spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds")
+	// The API server wrote "None" when the manifest set nothing.
+	ev.replaceServerDefault(at("spec", "sessionAffinity"), string(corev1.ServiceAffinityClientIP),
+		"a reconnecting WebSocket client returns to the pod that holds its session")
+	ev.setDefault(at("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"), timeout, "the policy's ClientIP affinity timeout")
 }
 
 // checkServiceAppProtocol sets the standard appProtocol on ports that say WebSocket only by name,
@@ -45,8 +58,7 @@ func checkServiceAppProtocol(ev *evaluation) {
 		if strings.Contains(strings.ToLower(p.Name), "wss") || p.Port == 443 {
 			value = AppProtocolWSS
 		}
-		ev.setDefault(fmt.Sprintf("set %s.appProtocol=%s (declares the port's protocol to meshes and gateways)", servicePortsPath.Index(i), value),
-			value, "spec", "ports", strconv.Itoa(i), "appProtocol")
+		ev.setDefault(servicePortsField.Index(i).Child("appProtocol"), value, "declares the port's protocol to meshes and gateways")
 	}
 }
 
@@ -58,7 +70,7 @@ func checkServiceHTTP2Port(ev *evaluation) {
 	for _, i := range webSocketServicePorts(svc) {
 		p := svc.Spec.Ports[i]
 		if p.AppProtocol != nil && isHTTP2Protocol(*p.AppProtocol) {
-			ev.violate(servicePortsPath.Index(i).Child("appProtocol"), *p.AppProtocol,
+			ev.unsupported(servicePortsPath.Index(i).Child("appProtocol"), *p.AppProtocol,
 				"declares HTTP/2 on a WebSocket port, and HTTP/2 cannot carry the HTTP/1.1 Upgrade of a WebSocket handshake",
 				fmt.Sprintf("set appProtocol to %s (or %s over TLS)", AppProtocolWS, AppProtocolWSS))
 			continue

@@ -20,12 +20,12 @@ const (
 // idle timeout (the entry point's respondingTimeouts are static configuration), so the only
 // thing wsguard adds is stickiness, which Traefik reads from the backend Service. The defaulting
 // rule comes first, then the warning.
-var traefikRules = []Rule{
-	{ID: "traefik-service-sticky-cookie", Kind: KindService, check: checkTraefikStickyCookie,
+var traefikRules = family("traefik", []Rule{
+	{ID: "traefik-service-sticky-cookie", Kind: KindService, Controller: ControllerTraefik, Effects: Defaults, check: checkTraefikStickyCookie,
 		Summary: "default a sticky cookie on Services that Traefik-served Ingresses route to"},
-	{ID: "traefik-service-h2c-scheme", Kind: KindService, check: checkTraefikH2CScheme,
+	{ID: "traefik-service-h2c-scheme", Kind: KindService, Controller: ControllerTraefik, Effects: Warns, check: checkTraefikH2CScheme,
 		Summary: "warn that serversscheme h2c on a WebSocket Service fails the handshake on Traefik releases without the fix for traefik#7465"},
-}
+})
 
 // checkTraefikStickyCookie turns on Traefik's sticky cookie for a WebSocket Service that a
 // Traefik-served Ingress routes to, so that a client whose WebSocket dropped reconnects to the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -88,7 +87,7 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	if h.mutate {
 		return h.patchResponse(log, res)
 	}
-	return h.verdict(log, res, defaults.EnforcementFor(h.policy, ns))
+	return h.verdict(log, obj.GetName(), res, defaults.EnforcementFor(h.policy, ns))
 }
 
 // requestLog is the handler's logger with the request's identity attached.
@@ -126,7 +125,7 @@ func (h *handler) patchResponse(log logr.Logger, res defaults.Result) admission.
 
 // verdict denies the object in enforce mode when it has violations, naming every offending
 // field; in warn mode it admits it with the same messages as warnings.
-func (h *handler) verdict(log logr.Logger, res defaults.Result, mode defaults.Enforcement) admission.Response {
+func (h *handler) verdict(log logr.Logger, name string, res defaults.Result, mode defaults.Enforcement) admission.Response {
 	var warnings []string
 	for _, w := range res.Warnings {
 		warnings = append(warnings, w.AdmissionWarning())
@@ -142,22 +141,12 @@ func (h *handler) verdict(log logr.Logger, res defaults.Result, mode defaults.En
 		}
 		return admission.Allowed("").WithWarnings(warnings...)
 	}
-	causes := make([]metav1.StatusCause, 0, len(res.Violations))
-	lines := make([]string, 0, len(res.Violations))
 	for _, v := range res.Violations {
-		causes = append(causes, metav1.StatusCause{Type: metav1.CauseTypeFieldValueInvalid, Field: v.Field, Message: v.Message()})
-		lines = append(lines, v.DenialLine())
 		ruleResults.WithLabelValues(v.Rule, outcomeDenied).Inc()
 	}
 	log.V(1).Info("denied", "violations", len(res.Violations))
 	resp := admission.Denied("")
-	resp.Result = &metav1.Status{
-		Status:  metav1.StatusFailure,
-		Code:    http.StatusUnprocessableEntity,
-		Reason:  metav1.StatusReasonInvalid,
-		Message: defaults.DenialHeader + "\n" + strings.Join(lines, "\n"),
-		Details: &metav1.StatusDetails{Causes: causes},
-	}
+	resp.Result = denial(h.kind.GroupKind, name, res.Violations)
 	resp.Warnings = warnings
 	return resp
 }
