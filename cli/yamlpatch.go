@@ -8,13 +8,15 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/wsguard/wsguard/defaults"
 )
 
 // applyYAMLChange applies one JSON-patch "add" or "replace" to a YAML node tree. It edits only
 // the node at the path: every other node keeps its comments, key order and style, and a new key
 // goes after the existing ones.
 func applyYAMLChange(root *yaml.Node, op, pointer string, value any) error {
-	segs, err := splitPointer(pointer)
+	segs, err := defaults.SplitJSONPointer(pointer)
 	if err != nil {
 		return err
 	}
@@ -24,7 +26,7 @@ func applyYAMLChange(root *yaml.Node, op, pointer string, value any) error {
 	parent := root
 	for i, seg := range segs[:len(segs)-1] {
 		if parent, err = yamlChild(parent, seg); err != nil {
-			return fmt.Errorf("%s %s: at %s: %w", op, pointer, joinPointer(segs[:i+1]), err)
+			return fmt.Errorf("%s %s: at %s: %w", op, pointer, defaults.JSONPointer(segs[:i+1]), err)
 		}
 	}
 	node, err := yamlValue(value)
@@ -187,29 +189,4 @@ func mayBeYAML11NonString(s string) bool {
 		return len(s) <= 5
 	}
 	return false
-}
-
-// splitPointer splits a JSON pointer (RFC 6901) into unescaped segments.
-func splitPointer(p string) ([]string, error) {
-	if p == "" {
-		return nil, nil
-	}
-	if !strings.HasPrefix(p, "/") {
-		return nil, fmt.Errorf("%q is not a JSON pointer", p)
-	}
-	segs := strings.Split(p[1:], "/")
-	for i, s := range segs {
-		segs[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
-	}
-	return segs, nil
-}
-
-// joinPointer renders segments as a JSON pointer.
-func joinPointer(segs []string) string {
-	var b strings.Builder
-	for _, s := range segs {
-		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1"))
-	}
-	return b.String()
 }

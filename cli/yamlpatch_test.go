@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/wsguard/wsguard/defaults"
 )
 
 func TestApplyYAMLChange(t *testing.T) {
@@ -86,15 +88,19 @@ func TestApplyYAMLChange(t *testing.T) {
 	}
 }
 
+// TestPointers: the engine's pointer codec reads back what it writes, escapes included.
 func TestPointers(t *testing.T) {
-	segs, err := splitPointer("/metadata/annotations/a~1b~0c")
-	if err != nil || len(segs) != 3 || segs[2] != "a/b~c" {
+	segs, err := defaults.SplitJSONPointer("/metadata/annotations/a~1b~0c~01")
+	if err != nil || len(segs) != 3 || segs[2] != "a/b~c~1" {
 		t.Fatalf("segments = %q, %v", segs, err)
 	}
-	if p := joinPointer(segs); p != "/metadata/annotations/a~1b~0c" {
+	if p := defaults.JSONPointer(segs); p != "/metadata/annotations/a~1b~0c~01" {
 		t.Errorf("joined = %s", p)
 	}
-	if _, err := splitPointer("metadata"); err == nil {
+	if segs, err := defaults.SplitJSONPointer(""); err != nil || len(segs) != 0 || defaults.JSONPointer(nil) != "" {
+		t.Errorf("the empty pointer: %q, %v", segs, err)
+	}
+	if _, err := defaults.SplitJSONPointer("metadata"); err == nil {
 		t.Error("a pointer without a leading slash is accepted")
 	}
 }

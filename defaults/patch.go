@@ -102,7 +102,7 @@ func (p *patcher) write(rule, message string, value any, path []string) {
 		case []any:
 			idx, err := strconv.Atoi(seg)
 			if err != nil || idx < 0 || idx >= len(n) {
-				p.fail(fmt.Errorf("%s has no element %q", pointer(path[:i]), seg))
+				p.fail(fmt.Errorf("%s has no element %q", JSONPointer(path[:i]), seg))
 				return
 			}
 			if last {
@@ -112,7 +112,7 @@ func (p *patcher) write(rule, message string, value any, path []string) {
 			}
 			child = n[idx]
 		default:
-			p.fail(fmt.Errorf("%s is %s, not an object or a list", pointer(path[:i]), describe(node)))
+			p.fail(fmt.Errorf("%s is %s, not an object or a list", JSONPointer(path[:i]), describe(node)))
 			return
 		}
 		node = child
@@ -134,7 +134,7 @@ func describe(v any) string {
 }
 
 func (p *patcher) record(rule, message, op string, path []string, value any) {
-	p.changes = append(p.changes, Change{Rule: rule, Op: op, Path: pointer(path), Value: value, Message: message})
+	p.changes = append(p.changes, Change{Rule: rule, Op: op, Path: JSONPointer(path), Value: value, Message: message})
 }
 
 // nest wraps value in one map per remaining path element.
@@ -148,12 +148,34 @@ func nest(value any, rest []string) any {
 // pointerEscaper escapes a JSON pointer segment; it is safe for concurrent use.
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
-// pointer renders a path as a JSON pointer (RFC 6901): "~" becomes "~0" and "/" becomes "~1".
-func pointer(path []string) string {
+// pointerUnescaper undoes pointerEscaper. "~1" is replaced before "~0", as RFC 6901 requires,
+// so that "~01" reads back as "~1" and not as "/".
+var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+
+// JSONPointer renders a path as a JSON pointer (RFC 6901): "~" becomes "~0" and "/" becomes
+// "~1". The empty path is the empty pointer, which points at the whole document. Change.Path
+// is written with it; SplitJSONPointer reads it back.
+func JSONPointer(path []string) string {
 	var b strings.Builder
 	for _, seg := range path {
 		b.WriteByte('/')
 		b.WriteString(pointerEscaper.Replace(seg))
 	}
 	return b.String()
+}
+
+// SplitJSONPointer splits a JSON pointer (RFC 6901) into its unescaped segments: the inverse
+// of JSONPointer. The empty pointer has no segments; anything else must start with "/".
+func SplitJSONPointer(p string) ([]string, error) {
+	if p == "" {
+		return nil, nil
+	}
+	if !strings.HasPrefix(p, "/") {
+		return nil, fmt.Errorf("%q is not a JSON pointer", p)
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, s := range segs {
+		segs[i] = pointerUnescaper.Replace(s)
+	}
+	return segs, nil
 }
