@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -118,32 +117,11 @@ func parseOptions(command string, args []string, stderr io.Writer) (*options, er
 	if o.write && stdin > 0 {
 		return nil, fmt.Errorf("%w: -w cannot write back to stdin; drop -w to print the fixed manifests", errUsage)
 	}
-	if o.policy, err = loadPolicy(o.configFile, o.enforcement); err != nil {
+	// The very function wsguard serve reads its policy with: one policy file, the same verdicts.
+	if o.policy, err = defaults.LoadPolicy(o.configFile, o.enforcement); err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return o, nil
-}
-
-// loadPolicy reads the policy file and applies --enforcement, exactly as the server does, so
-// that one policy file gives the same verdicts in CI and in the cluster.
-func loadPolicy(file, enforcement string) (defaults.Policy, error) {
-	p := defaults.DefaultPolicy()
-	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return p, fmt.Errorf("--config: %w", err)
-		}
-		if p, err = defaults.ParsePolicy(data); err != nil {
-			return p, fmt.Errorf("--config %s: %w", file, err)
-		}
-	}
-	if enforcement != "" {
-		p.Enforcement = defaults.Enforcement(enforcement)
-		if err := p.Validate(); err != nil {
-			return p, fmt.Errorf("--enforcement: %w", err)
-		}
-	}
-	return p, nil
 }
 
 // parseLabels reads k=v,k2=v2. An empty string is no labels at all.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -128,6 +129,30 @@ func ParsePolicy(data []byte) (Policy, error) {
 	return p, nil
 }
 
+// LoadPolicy reads the policy as `wsguard serve`, `wsguard check` and `wsguard fix` all take it
+// from their command line: the file given with --config (none: DefaultPolicy), then the mode
+// given with --enforcement, if any, over the file's. One function for all three, so that one
+// policy file gives the same verdicts in CI and in the cluster. Errors name the flag at fault.
+func LoadPolicy(configFile string, enforcement string) (Policy, error) {
+	p := DefaultPolicy()
+	if configFile != "" {
+		data, err := os.ReadFile(configFile)
+		if err != nil {
+			return p, fmt.Errorf("--config: %w", err)
+		}
+		if p, err = ParsePolicy(data); err != nil {
+			return p, fmt.Errorf("--config %s: %w", configFile, err)
+		}
+	}
+	if enforcement != "" {
+		p.Enforcement = Enforcement(enforcement)
+		if err := p.Validate(); err != nil {
+			return p, fmt.Errorf("--enforcement: %w", err)
+		}
+	}
+	return p, nil
+}
+
 func (p Policy) withDefaults() Policy {
 	d := DefaultPolicy()
 	if p.Enforcement == "" {
@@ -207,12 +232,6 @@ func (p Policy) AffinityEnabled() bool {
 // RouteTimeoutsDisabled reports whether HTTPRoute request timeouts are defaulted to "0s".
 func (p Policy) RouteTimeoutsDisabled() bool {
 	return p.DisableRouteTimeouts == nil || *p.DisableRouteTimeouts
-}
-
-// GracePeriodSeconds is the shortest termination grace period that covers the preStop sleep and
-// the drain.
-func (p Policy) GracePeriodSeconds() int64 {
-	return p.PreStopSeconds + p.DrainSeconds
 }
 
 // controllerForClass maps an IngressClass name through the policy and the built-in table.

@@ -59,23 +59,7 @@ func (o *Options) tlsVersion() (uint16, error) {
 	return 0, fmt.Errorf("--tls-min-version %q: use 1.2 or 1.3", o.TLSMinVersion)
 }
 
-// Policy reads the policy file, if any, and applies --enforcement.
+// Policy reads the policy file, if any, and applies --enforcement, as check and fix do.
 func (o *Options) Policy() (defaults.Policy, error) {
-	p := defaults.DefaultPolicy()
-	if o.ConfigFile != "" {
-		data, err := os.ReadFile(o.ConfigFile)
-		if err != nil {
-			return p, fmt.Errorf("--config: %w", err)
-		}
-		if p, err = defaults.ParsePolicy(data); err != nil {
-			return p, fmt.Errorf("--config %s: %w", o.ConfigFile, err)
-		}
-	}
-	if o.Enforcement != "" {
-		p.Enforcement = defaults.Enforcement(o.Enforcement)
-		if err := p.Validate(); err != nil {
-			return p, fmt.Errorf("--enforcement: %w", err)
-		}
-	}
-	return p, nil
+	return defaults.LoadPolicy(o.ConfigFile, o.Enforcement)
 }
