@@ -37,6 +37,7 @@ func TestCheckExitCodes(t *testing.T) {
 func TestCheckText(t *testing.T) {
 	res := runCommand(t, "check", docs(configMap, chatService, shortGrace), "-f", "-")
 	want := `<stdin>:8: Service chat
+  why       recognised as WebSocket because port "websocket" of Service chat is named as WebSocket
   default   wsguard [service-session-affinity]: set spec.sessionAffinity=ClientIP (a reconnecting WebSocket client returns to the pod that holds its session)
             add /spec/sessionAffinity = "ClientIP"
   default   wsguard [service-session-affinity]: set spec.sessionAffinityConfig.clientIP.timeoutSeconds=10800 (the policy's ClientIP affinity timeout)
@@ -46,6 +47,7 @@ func TestCheckText(t *testing.T) {
   default   wsguard [applied-rules]: recorded the rules that changed this object
             add /metadata/annotations = {"wsguard.io/applied-rules":"service-app-protocol,service-session-affinity"}
 <stdin>:19: Deployment short
+  why       recognised as WebSocket because container app has a port named "ws"
   deny      [deployment-grace-period] spec.template.spec.terminationGracePeriodSeconds: "10" is not longer than the 20s preStop sleep, so the container is killed before it can close its WebSocket connections; set it to at least 50 (preStop sleep + 30s drain)
 wsguard check: 1 file, 3 objects, 2 judged: 1 would get defaults, 1 denied
 `
@@ -113,7 +115,7 @@ func TestCheckJSONSchema(t *testing.T) {
 	if got, want := keys(raw.Summary), []string{"changed", "denied", "errors", "files", "judged", "objects", "skippedFiles", "warned", "websocket"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("summary keys = %q, want %q", got, want)
 	}
-	if got, want := keys(raw.Objects[0]), []string{"apiVersion", "changes", "denied", "document", "enforcement", "file", "kind", "line", "name", "namespace", "violations", "warnings", "websocket"}; !reflect.DeepEqual(got, want) {
+	if got, want := keys(raw.Objects[0]), []string{"apiVersion", "changes", "denied", "document", "enforcement", "file", "kind", "line", "name", "namespace", "reason", "violations", "warnings", "websocket"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("object keys = %q, want %q", got, want)
 	}
 }

@@ -17,7 +17,9 @@ type verdict struct {
 	// not given).
 	namespace string
 	websocket bool
-	mode      defaults.Enforcement
+	// reason says why the object was recognised as WebSocket.
+	reason defaults.Reason
+	mode   defaults.Enforcement
 	// changes are the defaults the mutating webhook would inject.
 	changes []defaults.Change
 	// violations and warnings are what the validating webhook would find in the object with the
@@ -65,9 +67,9 @@ func judgeOne(o *object, facts *factIndex, policy defaults.Policy) {
 		return
 	}
 	v.judged = true
-	v.mode = defaults.EnforcementFor(policy, ns)
 	f := facts.factsFor(v.namespace, o.obj.GroupVersionKind())
 	mutated := defaults.Evaluate(o.obj, policy, f)
+	v.mode = defaults.EnforcementFor(policy, ns, mutated)
 	if !mutated.WebSocket && len(mutated.Violations) == 0 {
 		return // both webhooks allow the object untouched
 	}
@@ -78,6 +80,10 @@ func judgeOne(o *object, facts *factIndex, policy defaults.Policy) {
 		validated = defaults.Evaluate(mutated.Object, policy, f)
 	}
 	v.websocket = mutated.WebSocket || validated.WebSocket
+	v.reason = mutated.Reason
+	if v.reason.Signal == "" {
+		v.reason = validated.Reason
+	}
 	if !validated.WebSocket && len(validated.Violations) == 0 {
 		return
 	}

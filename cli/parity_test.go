@@ -134,6 +134,9 @@ func compare(ctx context.Context, c *cluster, mode, namespace string, input, fix
 			lines = append(lines, fmt.Sprintf("[%s] %s", v.Rule, v.Message))
 		}
 		want := "wsguard: this object would break WebSocket traffic:\n" + strings.Join(lines, "\n")
+		if rep.Reason != nil {
+			want += "\n(recognised as WebSocket because " + rep.Reason.Detail + ")"
+		}
 		if msg := status.Status().Message; !strings.HasSuffix(msg, want) {
 			return fmt.Errorf("denial differs:\n%s", cmp.Diff(want, msg))
 		}
@@ -159,12 +162,20 @@ func compare(ctx context.Context, c *cluster, mode, namespace string, input, fix
 }
 
 // admissionWarnings are the warnings the webhooks send for what the CLI reports, in the order
-// they send them: one per default from the mutating webhook (but the applied-rules
-// bookkeeping), then the validating webhook's warnings, then, in warn mode, its violations.
+// they send them: why the object is WebSocket and one per default from the mutating webhook
+// (but the applied-rules bookkeeping), then the validating webhook's warnings, then, in warn
+// mode, why the object is WebSocket again and its violations.
 // The wording is spelled out here rather than taken from the CLI, to hold both to
 // webhooks/handler.go.
 func admissionWarnings(rep cli.ObjectReport, mode string) []string {
 	var out []string
+	why := ""
+	if rep.Reason != nil {
+		why = "wsguard: recognised as WebSocket because " + rep.Reason.Detail
+	}
+	if len(rep.Changes) > 0 && why != "" {
+		out = append(out, why)
+	}
 	for _, ch := range rep.Changes {
 		if ch.Rule != "applied-rules" {
 			out = append(out, fmt.Sprintf("wsguard [%s]: %s", ch.Rule, ch.Message))
@@ -177,7 +188,11 @@ func admissionWarnings(rep cli.ObjectReport, mode string) []string {
 		}
 		out = append(out, fmt.Sprintf("wsguard [%s]: %s", w.Rule, msg))
 	}
-	if mode == "warn" {
+	if mode == "warn" && len(rep.Violations) > 0 {
+		// The API server drops a warning that repeats an earlier one word for word.
+		if why != "" && !slices.Contains(out, why) {
+			out = append(out, why)
+		}
 		for _, v := range rep.Violations {
 			out = append(out, fmt.Sprintf("wsguard [%s] (warn mode, would deny): %s", v.Rule, v.Message))
 		}

@@ -71,6 +71,8 @@ type ObjectReport struct {
 
 	// WebSocket reports whether wsguard recognised the object as carrying WebSocket traffic.
 	WebSocket bool `json:"websocket"`
+	// Reason says why the object was recognised as WebSocket; absent when it was not.
+	Reason *defaults.Reason `json:"reason,omitempty"`
 	// Enforcement is the mode of the object's namespace: "enforce" or "warn".
 	Enforcement string `json:"enforcement"`
 	// Denied is true when the validating webhook would refuse the object.
@@ -149,6 +151,10 @@ func objectReport(o *object) ObjectReport {
 	if o.item >= 0 {
 		item := o.item
 		or.Item = &item
+	}
+	if v.reason.Signal != "" {
+		reason := v.reason
+		or.Reason = &reason
 	}
 	for _, c := range v.changes {
 		or.Changes = append(or.Changes, ChangeReport{Op: c.Op, Path: c.Path, Value: c.Value, Rule: c.Rule, Message: c.Message})

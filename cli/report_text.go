@@ -55,6 +55,9 @@ func (t *textReport) object(o *object) {
 		return
 	}
 	fmt.Fprintln(t.w, t.paint(styleBold, objectTitle(o)))
+	if s := v.reason.Sentence(); s != "" {
+		t.line(styleDim, "why", s)
+	}
 	for _, c := range v.changes {
 		t.line(styleGreen, t.changeLabel, c.AdmissionWarning())
 		t.patchLine(c)

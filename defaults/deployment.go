@@ -42,16 +42,21 @@ func deploymentIsWebSocket(ev *evaluation) bool {
 	return len(webSocketContainers(ev, ev.deployment())) > 0
 }
 
-// webSocketContainers returns the indexes of the containers that serve WebSocket traffic:
-// those with a port named as WebSocket, those that a WebSocket Service port targets, or, for a
-// Deployment marked only by annotation or a Service that names no port, every container.
+// webSocketContainers returns the indexes of the containers that serve WebSocket traffic and
+// records why: containers with a port named as WebSocket; else those that a WebSocket Service
+// of the namespace targets (every container when such a Service names no port of them); else
+// those running a known WebSocket application; else, in a namespace that declares its HTTP
+// Services WebSocket, those with a TCP port. A Deployment marked only by annotation has every
+// container counted.
 func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
 	containers := d.Spec.Template.Spec.Containers
-	var byName, byService []int
-	selected := false
+	var byName []int
 	for i, c := range containers {
 		for _, p := range c.Ports {
 			if IsWebSocketPortName(p.Name) {
+				if len(byName) == 0 {
+					ev.because(Reason{SignalPortName, fmt.Sprintf("container %s has a port named %q", c.Name, p.Name)})
+				}
 				byName = append(byName, i)
 				break
 			}
@@ -60,13 +65,22 @@ func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
 	if len(byName) > 0 {
 		return byName
 	}
+	var byService []int
+	var selectedBy *webSocketSvc
+	var selectedName string
 	for si := range ev.facts.Services {
 		svc := &ev.facts.Services[si]
-		if !IsWebSocketService(svc) || !selectsPods(svc, d.Spec.Template.Labels) {
+		if !selectsPods(svc, d.Spec.Template.Labels) {
 			continue
 		}
-		selected = true
-		for _, pi := range webSocketServicePorts(svc) {
+		ws, ok := ev.webSocketService(svc)
+		if !ok {
+			continue
+		}
+		if selectedBy == nil {
+			selectedBy, selectedName = &ws, svc.Name
+		}
+		for _, pi := range ws.ports {
 			for ci, c := range containers {
 				for _, cp := range c.Ports {
 					if targetsContainerPort(svc.Spec.Ports[pi], cp) {
@@ -76,15 +90,42 @@ func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
 			}
 		}
 	}
-	if len(byService) > 0 {
-		return byService
-	}
-	if selected || ev.annots[AnnotationWebSocket] == "true" {
-		all := make([]int, len(containers))
-		for i := range containers {
-			all[i] = i
+	if selectedBy != nil {
+		ev.because(selectedBy.reason.via("its pods are selected by Service %s", selectedName))
+		if len(byService) > 0 {
+			return byService
 		}
-		return all
+		return allIndexes(len(containers))
+	}
+	var byApp []int
+	for i, c := range containers {
+		if app, ok := ev.policy.knownApp(c.Image); ok {
+			if len(byApp) == 0 {
+				ev.because(Reason{SignalKnownApp, fmt.Sprintf("container %s runs %s (%s serves WebSockets on port %s)", c.Name, c.Image, app.Name, app.portsText())})
+			}
+			byApp = append(byApp, i)
+		}
+	}
+	if len(byApp) > 0 {
+		return byApp
+	}
+	if ev.namespaceDeclared() {
+		var tcp []int
+		for i, c := range containers {
+			for _, p := range c.Ports {
+				if (p.Protocol == "" || p.Protocol == corev1.ProtocolTCP) && !nonHTTPProtocol(p.Name) {
+					tcp = append(tcp, i)
+					break
+				}
+			}
+		}
+		if len(tcp) > 0 {
+			ev.because(ev.namespaceReason())
+			return tcp
+		}
+	}
+	if ev.annots[AnnotationWebSocket] == "true" {
+		return allIndexes(len(containers))
 	}
 	return nil
 }

@@ -112,6 +112,7 @@ func (ev *evaluation) run() {
 		if !explicit {
 			return
 		}
+		ev.because(Reason{SignalAnnotation, fmt.Sprintf("it is annotated %s: \"true\"", AnnotationWebSocket)})
 	} else {
 		if raw, present := ev.annots[AnnotationWebSocket]; present {
 			ev.unsupported(annotationPath(AnnotationWebSocket), raw, "is not a valid value", `write "true" to mark the object as WebSocket or "false" to opt it out`)

@@ -47,13 +47,18 @@ func OptedIn(ns *corev1.Namespace) bool {
 	return ns != nil && ns.Labels[LabelInject] == InjectEnabled
 }
 
-// EnforcementFor returns the mode for objects of a namespace: the namespace annotation may turn
+// EnforcementFor returns the mode for an object of a namespace: the namespace annotation may turn
 // enforcement into warnings, and the cluster-wide warn mode wins over a namespace's "enforce".
-func EnforcementFor(p Policy, ns *corev1.Namespace) Enforcement {
+// An object recognised only by inference (Result.Reason.Inferred) follows InferredEnforcement,
+// warn by default: a guess never blocks a deploy that a declaration would not.
+func EnforcementFor(p Policy, ns *corev1.Namespace, res Result) Enforcement {
 	if p.Enforcement == Warn {
 		return Warn
 	}
 	if ns != nil && Enforcement(ns.Annotations[AnnotationEnforcement]) == Warn {
+		return Warn
+	}
+	if res.Reason.Inferred() && p.InferredEnforcement != Enforce {
 		return Warn
 	}
 	return Enforce

@@ -2,7 +2,6 @@ package defaults
 
 import (
 	"fmt"
-
 )
 
 // httpRouteView is what the rules read of a Gateway API HTTPRoute.
@@ -50,9 +49,12 @@ func webSocketRouteRules(ev *evaluation) []int {
 			if (b.Group != nil && *b.Group != "") || (b.Kind != nil && *b.Kind != "Service") || (b.Namespace != nil && *b.Namespace != ev.namespace()) {
 				continue // not a Service of this namespace: wsguard cannot see it
 			}
-			if svc := ev.facts.service(b.Name); svc != nil && IsWebSocketService(svc) {
-				idx = append(idx, i)
-				break
+			if svc := ev.facts.service(b.Name); svc != nil {
+				if ws, ok := ev.webSocketService(svc); ok {
+					ev.because(ws.reason.via("rule %d routes to Service %s", i, svc.Name))
+					idx = append(idx, i)
+					break
+				}
 			}
 		}
 	}

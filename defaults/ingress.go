@@ -1,7 +1,9 @@
 package defaults
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -41,40 +43,86 @@ func ingressIsWebSocket(ev *evaluation) bool {
 	return len(webSocketBackends(ev)) > 0
 }
 
-// webSocketBackends lists the backends of the Ingress that carry WebSocket traffic: backends on
-// a WebSocket Service or a port named as WebSocket. An Ingress marked only by annotation has
-// every backend counted.
+// webSocketBackends lists the backends of the Ingress that carry WebSocket traffic, and records
+// why: backends on a port named as WebSocket, backends another controller's annotation on this
+// Ingress declares WebSocket, and backends on a WebSocket Service of the namespace. gRPC
+// backends never count (ingress-nginx backend-protocol GRPC/GRPCS, F5's grpc-services) unless
+// the Ingress itself is marked WebSocket. An Ingress marked only by annotation has every backend
+// counted.
 func webSocketBackends(ev *evaluation) []webSocketBackend {
 	ing := ev.ingress()
+	marked := ev.annots[AnnotationWebSocket] == "true"
+	if !marked && ingressIsGRPC(ing) {
+		return nil
+	}
+	grpcServices := splitList(ing.Annotations[annotationF5GRPCServices])
 	var all, ws []webSocketBackend
-	visit := func(b *networkingv1.IngressBackend, path *field.Path) {
+	visit := func(b *networkingv1.IngressBackend, path *field.Path, rulePath string) {
 		if b == nil || b.Service == nil {
 			return
 		}
 		be := webSocketBackend{Service: b.Service.Name, Path: path.Child("service"), Port: b.Service.Port}
 		all = append(all, be)
+		if !marked && slices.Contains(grpcServices, b.Service.Name) {
+			return
+		}
 		if IsWebSocketPortName(b.Service.Port.Name) {
+			ev.because(Reason{SignalPortName, fmt.Sprintf("its backend port %q is named as WebSocket", b.Service.Port.Name)})
 			ws = append(ws, be)
 			return
 		}
-		if svc := ev.facts.service(b.Service.Name); svc != nil && IsWebSocketService(svc) {
+		if key, ok := ingressSetting(ing, b, rulePath); ok {
+			ev.because(Reason{SignalController, fmt.Sprintf("its %s annotation declares the backend on Service %s WebSocket", key, b.Service.Name)})
+			ws = append(ws, be)
+			return
+		}
+		svc := ev.facts.service(b.Service.Name)
+		if svc == nil {
+			return
+		}
+		if s, ok := ev.webSocketService(svc); ok {
+			if i, resolved := servicePortIndex(svc, b.Service.Port); resolved && !slices.Contains(s.ports, i) {
+				return // a port of the Service that carries no WebSocket traffic
+			}
+			ev.because(s.reason.via("it routes to Service %s", svc.Name))
 			ws = append(ws, be)
 		}
 	}
-	visit(ing.Spec.DefaultBackend, field.NewPath("spec", "defaultBackend"))
+	visit(ing.Spec.DefaultBackend, field.NewPath("spec", "defaultBackend"), "")
 	rules := field.NewPath("spec", "rules")
 	for ri, r := range ing.Spec.Rules {
 		if r.HTTP == nil {
 			continue
 		}
 		for pi := range r.HTTP.Paths {
-			visit(&r.HTTP.Paths[pi].Backend, rules.Index(ri).Child("http", "paths").Index(pi).Child("backend"))
+			visit(&r.HTTP.Paths[pi].Backend, rules.Index(ri).Child("http", "paths").Index(pi).Child("backend"), r.HTTP.Paths[pi].Path)
 		}
 	}
-	if len(ws) == 0 && ev.annots[AnnotationWebSocket] == "true" {
+	if len(ws) == 0 && marked {
 		return all
 	}
 	return ws
+}
+
+// ingressIsGRPC reports whether ingress-nginx speaks gRPC to every backend of the Ingress: such
+// an Ingress is a gRPC route to a Service that may also serve WebSockets on another Ingress.
+func ingressIsGRPC(ing *networkingv1.Ingress) bool {
+	switch strings.ToUpper(strings.TrimSpace(ing.Annotations[annotationIngressNGINXBackendProtocol])) {
+	case "GRPC", "GRPCS":
+		return true
+	}
+	return false
+}
+
+// splitList splits a comma-separated annotation value, trimming spaces and dropping empties.
+func splitList(raw string) []string {
+	var out []string
+	for s := range strings.SplitSeq(raw, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // webSocketServiceNames lists the distinct Service names of the WebSocket backends, sorted.

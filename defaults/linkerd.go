@@ -1,6 +1,7 @@
 package defaults
 
 import (
+	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,11 +48,16 @@ func serverSelectsWebSocketPort(ev *evaluation) bool {
 	port := srv.Spec.Port
 	for i := range ev.facts.Services {
 		svc := &ev.facts.Services[i]
-		if !IsWebSocketService(svc) || len(svc.Spec.Selector) == 0 || !selector.Matches(labels.Set(svc.Spec.Selector)) {
+		if len(svc.Spec.Selector) == 0 || !selector.Matches(labels.Set(svc.Spec.Selector)) {
 			continue
 		}
-		for _, pi := range webSocketServicePorts(svc) {
+		ws, ok := ev.webSocketService(svc)
+		if !ok {
+			continue
+		}
+		for _, pi := range ws.ports {
 			if servicePortTargets(svc.Spec.Ports[pi], port) {
+				ev.because(ws.reason.via("it selects the pods and port of Service %s", svc.Name))
 				return true
 			}
 		}
@@ -63,6 +69,7 @@ func serverSelectsWebSocketPort(ev *evaluation) bool {
 		for _, c := range d.Spec.Template.Spec.Containers {
 			for _, cp := range c.Ports {
 				if IsWebSocketPortName(cp.Name) && (port.StrVal == cp.Name && port.Type == intstr.String || port.Type == intstr.Int && port.IntVal == cp.ContainerPort) {
+					ev.because(Reason{SignalPortName, fmt.Sprintf("it selects port %q of Deployment %s, which is named as WebSocket", cp.Name, d.Name)})
 					return true
 				}
 			}

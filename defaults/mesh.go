@@ -32,7 +32,14 @@ func serviceForHost(ev *evaluation, host string) *corev1.Service {
 // webSocketHost reports whether an Istio host names a WebSocket Service of the namespace.
 func webSocketHost(ev *evaluation, host string) bool {
 	svc := serviceForHost(ev, host)
-	return svc != nil && IsWebSocketService(svc)
+	if svc == nil {
+		return false
+	}
+	ws, ok := ev.webSocketService(svc)
+	if ok {
+		ev.because(ws.reason.via("it routes to host %s", host))
+	}
+	return ok
 }
 
 // namespace is the namespace of the object under review.

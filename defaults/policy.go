@@ -46,6 +46,15 @@ type Policy struct {
 	// HTTPRoute rules to WebSocket backends that set none; on by default. Unset, the timeout
 	// is implementation-specific (Envoy Gateway closes idle streams after 5 minutes).
 	DisableRouteTimeouts *bool `json:"disableRouteTimeouts,omitempty"`
+	// KnownApps adds applications to the built-in catalog of WebSocket applications
+	// (apps.yaml): a workload running one of their images is WebSocket on their ports. This is
+	// how a platform team declares its own apps once for every namespace. They are matched
+	// before the built-in entries.
+	KnownApps []KnownApp `json:"knownApps,omitempty"`
+	// InferredEnforcement is the mode for objects wsguard recognised only by inference (a known
+	// application's image): "warn" by default, so that a guess never blocks a deploy; "enforce"
+	// denies them like declared ones. Objects declared WebSocket follow Enforcement.
+	InferredEnforcement Enforcement `json:"inferredEnforcement,omitempty"`
 }
 
 // AffinityPolicy configures session affinity, which keeps a reconnecting client on the pod
@@ -100,6 +109,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		DisableRouteTimeouts: &disable,
 		Enforcement:          Enforce,
+		InferredEnforcement:  Warn,
 		TimeoutSeconds:       DefaultTimeoutSeconds,
 		MinTimeoutSeconds:    DefaultMinTimeoutSeconds,
 		PreStopSeconds:       DefaultPreStopSeconds,
@@ -158,6 +168,9 @@ func (p Policy) withDefaults() Policy {
 	if p.Enforcement == "" {
 		p.Enforcement = d.Enforcement
 	}
+	if p.InferredEnforcement == "" {
+		p.InferredEnforcement = Warn
+	}
 	if p.TimeoutSeconds == 0 {
 		p.TimeoutSeconds = d.TimeoutSeconds
 	}
@@ -198,6 +211,16 @@ func (p Policy) Validate() error {
 	case Enforce, Warn:
 	default:
 		bad("enforcement", "%q is not a mode; use %q or %q", p.Enforcement, Enforce, Warn)
+	}
+	switch p.InferredEnforcement {
+	case Enforce, Warn, "":
+	default:
+		bad("inferredEnforcement", "%q is not a mode; use %q or %q", p.InferredEnforcement, Enforce, Warn)
+	}
+	for i, a := range p.KnownApps {
+		if err := validateApp(a); err != nil {
+			bad(fmt.Sprintf("knownApps[%d]", i), "%v", err)
+		}
 	}
 	inRange := func(field string, v, lo, hi int64) {
 		if v < lo || v > hi {

@@ -60,18 +60,26 @@ func TestEnforcementFor(t *testing.T) {
 	enforceNS := namespace(map[string]string{AnnotationEnforcement: "enforce"})
 	warnPolicy := DefaultPolicy()
 	warnPolicy.Enforcement = Warn
+	enforceInferred := DefaultPolicy()
+	enforceInferred.InferredEnforcement = Enforce
+	declared := Result{WebSocket: true, Reason: Reason{SignalPortName, "a port is named ws"}}
+	inferred := Result{WebSocket: true, Reason: Reason{SignalKnownApp, "a container runs grafana/grafana"}}
 	for _, tc := range []struct {
 		name   string
 		policy Policy
 		ns     *corev1.Namespace
+		res    Result
 		want   Enforcement
 	}{
-		{"default is enforce", DefaultPolicy(), namespace(nil), Enforce},
-		{"a namespace can lower to warn", DefaultPolicy(), warnNS, Warn},
-		{"cluster-wide warn wins over a namespace's enforce", warnPolicy, enforceNS, Warn},
-		{"an unknown namespace is enforced", DefaultPolicy(), nil, Enforce},
+		{"default is enforce", DefaultPolicy(), namespace(nil), declared, Enforce},
+		{"a namespace can lower to warn", DefaultPolicy(), warnNS, declared, Warn},
+		{"cluster-wide warn wins over a namespace's enforce", warnPolicy, enforceNS, declared, Warn},
+		{"an unknown namespace is enforced", DefaultPolicy(), nil, declared, Enforce},
+		{"a guess only warns by default", DefaultPolicy(), namespace(nil), inferred, Warn},
+		{"a guess denies when the policy says so", enforceInferred, namespace(nil), inferred, Enforce},
+		{"a namespace's warn wins over enforcing guesses", enforceInferred, warnNS, inferred, Warn},
 	} {
-		if got := EnforcementFor(tc.policy, tc.ns); got != tc.want {
+		if got := EnforcementFor(tc.policy, tc.ns, tc.res); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, got, tc.want)
 		}
 	}

@@ -79,6 +79,8 @@ type Result struct {
 	// WebSocket reports whether the object was recognised as carrying WebSocket traffic.
 	// When false, the other fields are empty and Object is the input.
 	WebSocket bool
+	// Reason says why the object was recognised as WebSocket (empty when it was not).
+	Reason Reason
 	// Object is the object with Changes applied. It is the input object itself when there
 	// are no changes; otherwise a copy, and the input is left as it was.
 	Object *unstructured.Unstructured

@@ -25,7 +25,11 @@ var (
 )
 
 func serviceIsWebSocket(ev *evaluation) bool {
-	return IsWebSocketService(ev.service())
+	ws, ok := ev.webSocketService(ev.service())
+	if ok {
+		ev.because(ws.reason)
+	}
+	return ok
 }
 
 // checkServiceAffinity defaults ClientIP session affinity, so that a client that reconnects after
@@ -67,7 +71,8 @@ func checkServiceAppProtocol(ev *evaluation) {
 // backend, and HTTP/2 cannot carry the HTTP/1.1 Upgrade a WebSocket handshake needs.
 func checkServiceHTTP2Port(ev *evaluation) {
 	svc := ev.service()
-	for _, i := range webSocketServicePorts(svc) {
+	ws, _ := ev.webSocketService(svc)
+	for _, i := range ws.ports {
 		p := svc.Spec.Ports[i]
 		if p.AppProtocol != nil && isHTTP2Protocol(*p.AppProtocol) {
 			ev.unsupported(servicePortsPath.Index(i).Child("appProtocol"), *p.AppProtocol,

@@ -16,8 +16,9 @@ import (
 //   - applying one file, kubectl prints `The <Kind> "<name>" is invalid:` and then each cause
 //     as "<field>: <message>", so a cause's message names its rule and does not repeat the field;
 //   - applying several, it prints the message, which the API server prefixes with the webhook's
-//     name: a header, then one line per violation with its rule and field.
-func denial(gk schema.GroupKind, name string, violations []defaults.Violation) *metav1.Status {
+//     name: a header, one line per violation with its rule and field, and why wsguard
+//     recognised the object as WebSocket.
+func denial(gk schema.GroupKind, name string, reason defaults.Reason, violations []defaults.Violation) *metav1.Status {
 	causes := make([]metav1.StatusCause, 0, len(violations))
 	lines := make([]string, 0, len(violations))
 	for _, v := range violations {
@@ -29,7 +30,15 @@ func denial(gk schema.GroupKind, name string, violations []defaults.Violation) *
 		Status:  metav1.StatusFailure,
 		Code:    http.StatusUnprocessableEntity,
 		Reason:  metav1.StatusReasonInvalid,
-		Message: defaults.DenialHeader + "\n" + strings.Join(lines, "\n"),
+		Message: defaults.DenialHeader + "\n" + strings.Join(lines, "\n") + reasonLine(reason),
 		Details: &metav1.StatusDetails{Group: gk.Group, Kind: gk.Kind, Name: name, Causes: causes},
 	}
+}
+
+// reasonLine closes a denial's message with why the object was recognised as WebSocket.
+func reasonLine(r defaults.Reason) string {
+	if s := r.Sentence(); s != "" {
+		return "\n(" + s + ")"
+	}
+	return ""
 }

@@ -21,7 +21,7 @@ func TestDenialIsAFieldErrorStatus(t *testing.T) {
 			Path:  field.NewPath("metadata", "annotations").Key("nginx.ingress.kubernetes.io/backend-protocol"),
 			Value: "GRPC", Reason: "cannot carry the Upgrade", Fix: `write "HTTP"`},
 	}
-	st := denial(defaults.KindIngress, "chat", violations)
+	st := denial(defaults.KindIngress, "chat", defaults.Reason{Signal: defaults.SignalPortName, Detail: `its backend port "ws" is named as WebSocket`}, violations)
 	if st.Code != http.StatusUnprocessableEntity || st.Reason != metav1.StatusReasonInvalid {
 		t.Errorf("code %d reason %s, want 422 Invalid", st.Code, st.Reason)
 	}
@@ -44,7 +44,8 @@ func TestDenialIsAFieldErrorStatus(t *testing.T) {
 	}
 	wantMessage := defaults.DenialHeader + "\n" +
 		"[gke-backend-timeout] spec.defaultBackend.service: routes WebSocket traffic to a Service without a BackendConfig; add one\n" +
-		`[ingress-nginx-backend-protocol] metadata.annotations[nginx.ingress.kubernetes.io/backend-protocol]: "GRPC" cannot carry the Upgrade; write "HTTP"`
+		`[ingress-nginx-backend-protocol] metadata.annotations[nginx.ingress.kubernetes.io/backend-protocol]: "GRPC" cannot carry the Upgrade; write "HTTP"` + "\n" +
+		`(recognised as WebSocket because its backend port "ws" is named as WebSocket)`
 	if st.Message != wantMessage {
 		t.Errorf("message:\n got  %s\n want %s", st.Message, wantMessage)
 	}

@@ -58,21 +58,27 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		return f, nil
 	}
 	in := client.InNamespace(ns.Name)
-	// Every kind's WebSocket detection can depend on the namespace's Services.
+	// Every kind's WebSocket detection can follow the namespace's Services, the Ingresses that
+	// route to them (other controllers' WebSocket settings) and the Deployments they select
+	// (known applications' images). The cache holds slim copies of these (CacheByObject).
 	var services corev1.ServiceList
 	if err := r.Cache.List(ctx, &services, in, client.UnsafeDisableDeepCopy); err != nil {
 		return f, fmt.Errorf("listing Services of %s: %w", ns.Name, err)
 	}
 	f.Services = services.Items
+	var ingresses networkingv1.IngressList
+	if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
+		return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
+	}
+	f.Ingresses = ingresses.Items
+	var deployments appsv1.DeploymentList
+	if err := r.Cache.List(ctx, &deployments, in, client.UnsafeDisableDeepCopy); err != nil {
+		return f, fmt.Errorf("listing Deployments of %s: %w", ns.Name, err)
+	}
+	f.Deployments = deployments.Items
 	switch gk {
 	case defaults.KindService, defaults.KindIngress:
-		// Service rules look for the Ingresses that route to the Service; Ingress rules for the
-		// other members of a load balancer group. Both resolve controllers through IngressClasses.
-		var ingresses networkingv1.IngressList
-		if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
-			return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
-		}
-		f.Ingresses = ingresses.Items
+		// Service and Ingress rules resolve controllers through IngressClasses.
 		var classes networkingv1.IngressClassList
 		if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
 			return f, fmt.Errorf("listing IngressClasses: %w", err)
@@ -87,12 +93,6 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 			f.BackendConfigs = list.Items
 			f.BackendConfigsKnown = true
 		}
-	case defaults.KindLinkerdServer:
-		var deployments appsv1.DeploymentList
-		if err := r.Cache.List(ctx, &deployments, in, client.UnsafeDisableDeepCopy); err != nil {
-			return f, fmt.Errorf("listing Deployments of %s: %w", ns.Name, err)
-		}
-		f.Deployments = deployments.Items
 	case defaults.KindVirtualService:
 		var crd apiextensionsv1.CustomResourceDefinition
 		err := r.Cache.Get(ctx, client.ObjectKey{Name: defaults.VirtualServiceCRDName}, &crd)
@@ -117,9 +117,50 @@ func CachedTypes() []client.Object {
 }
 
 // CacheByObject narrows what the cache holds of some types: of all CRDs, only the VirtualService
-// one (CRDs are large, and wsguard reads one schema).
+// one (CRDs are large, and wsguard reads one schema); of Deployments, only what detection reads
+// (slimDeployment); of every cached object, no kubectl last-applied-configuration (a copy of
+// the whole manifest). managedFields are stripped for every type (server.Run).
 func CacheByObject() map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&apiextensionsv1.CustomResourceDefinition{}: {Field: fields.OneTermEqualSelector("metadata.name", defaults.VirtualServiceCRDName)},
+		&appsv1.Deployment{}:                         {Transform: slimDeployment},
+		&corev1.Service{}:                            {Transform: withoutLastApplied},
+		&networkingv1.Ingress{}:                      {Transform: withoutLastApplied},
 	}
+}
+
+// annotationLastApplied is where client-side kubectl apply keeps the whole manifest.
+const annotationLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// withoutLastApplied drops the last-applied-configuration annotation, which no rule reads.
+func withoutLastApplied(obj any) (any, error) {
+	if o, ok := obj.(client.Object); ok {
+		if a := o.GetAnnotations(); a != nil {
+			delete(a, annotationLastApplied)
+		}
+	}
+	return obj, nil
+}
+
+// slimDeployment keeps of a cached Deployment only what the engine reads of related Deployments:
+// identity, labels and annotations, the selector, the pod template's labels, and each
+// container's name, image and ports. Every Deployment of the cluster is cached, opted in or not,
+// so this bounds wsguard's memory by the number of Deployments rather than their size.
+func slimDeployment(obj any) (any, error) {
+	d, ok := obj.(*appsv1.Deployment)
+	if !ok {
+		return obj, nil
+	}
+	slim := &appsv1.Deployment{TypeMeta: d.TypeMeta}
+	slim.Name, slim.Namespace, slim.UID, slim.ResourceVersion = d.Name, d.Namespace, d.UID, d.ResourceVersion
+	slim.Labels = d.Labels
+	slim.Annotations = d.Annotations
+	delete(slim.Annotations, annotationLastApplied)
+	slim.Spec.Selector = d.Spec.Selector
+	slim.Spec.Template.Labels = d.Spec.Template.Labels
+	for _, c := range d.Spec.Template.Spec.Containers {
+		slim.Spec.Template.Spec.Containers = append(slim.Spec.Template.Spec.Containers,
+			corev1.Container{Name: c.Name, Image: c.Image, Ports: c.Ports})
+	}
+	return slim, nil
 }

@@ -87,7 +87,7 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	if h.mutate {
 		return h.patchResponse(log, res)
 	}
-	return h.verdict(log, obj.GetName(), res, defaults.EnforcementFor(h.policy, ns))
+	return h.verdict(log, obj.GetName(), res, defaults.EnforcementFor(h.policy, ns, res))
 }
 
 // requestLog is the handler's logger with the request's identity attached.
@@ -110,6 +110,9 @@ func (h *handler) patchResponse(log logr.Logger, res defaults.Result) admission.
 	}
 	resp := admission.Allowed("")
 	resp.Patches = make([]jsonpatch.JsonPatchOperation, 0, len(res.Changes))
+	if s := res.Reason.Sentence(); s != "" {
+		resp.Warnings = append(resp.Warnings, "wsguard: "+s)
+	}
 	for _, c := range res.Changes {
 		resp.Patches = append(resp.Patches, jsonpatch.JsonPatchOperation{Operation: c.Op, Path: c.Path, Value: c.Value})
 		if c.Rule != defaults.RuleAppliedRules {
@@ -135,6 +138,9 @@ func (h *handler) verdict(log logr.Logger, name string, res defaults.Result, mod
 		return admission.Allowed("").WithWarnings(warnings...)
 	}
 	if mode == defaults.Warn {
+		if s := res.Reason.Sentence(); s != "" {
+			warnings = append(warnings, "wsguard: "+s)
+		}
 		for _, v := range res.Violations {
 			warnings = append(warnings, v.WarnModeWarning())
 			ruleResults.WithLabelValues(v.Rule, outcomeWarned).Inc()
@@ -146,7 +152,7 @@ func (h *handler) verdict(log logr.Logger, name string, res defaults.Result, mod
 	}
 	log.V(1).Info("denied", "violations", len(res.Violations))
 	resp := admission.Denied("")
-	resp.Result = denial(h.kind.GroupKind, name, res.Violations)
+	resp.Result = denial(h.kind.GroupKind, name, res.Reason, res.Violations)
 	resp.Warnings = warnings
 	return resp
 }

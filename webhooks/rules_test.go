@@ -84,7 +84,7 @@ var ruleSpecs = []ruleSpec{
 	{rule: "ingress-nginx-affinity", expect: defaulted, setup: []string{classNGINX}, obj: ingressYAML("nginx", "")},
 	{rule: "ingress-nginx-affinity", expect: denied, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/affinity: cookie, nginx.ingress.kubernetes.io/upstream-hash-by: $remote_addr")},
 	{rule: "ingress-nginx-timeout-format", expect: denied, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/proxy-send-timeout: 3600s")},
-	{rule: "ingress-nginx-backend-protocol", expect: denied, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/backend-protocol: GRPC")},
+	{rule: "ingress-nginx-backend-protocol", expect: denied, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/backend-protocol: FCGI")},
 	{rule: "ingress-nginx-websocket-services-noop", expect: warned, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/websocket-services: chat")},
 
 	{rule: "f5-nginx-websocket-services", expect: defaulted, setup: []string{classF5}, obj: ingressYAML("nginx-f5", "")},
