@@ -63,7 +63,7 @@ manifests: ## Regenerate config/ and charts/wsguard/files/ from package webhooks
 	$(GO) run ./hack/gen-manifests
 
 .PHONY: docs
-docs: ## Regenerate the rules index of docs/rules.md from the catalog.
+docs: ## Regenerate the rules index of docs/rules.md and docs/known-apps.md from the engine.
 	$(GO) run ./hack/gen-docs
 
 .PHONY: docker-build

@@ -31,16 +31,16 @@ const (
 
 // awsALBRules: the defaulting rules come first, then the rule that judges.
 var awsALBRules = family("aws-alb", []Rule{
-	{ID: "aws-alb-idle-timeout", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Defaults | Warns, check: checkALBIdleTimeout,
+	{ID: "aws-alb-idle-timeout", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Defaults | Warns, check: defaultALBIdleTimeout,
 		Summary: "merge idle_timeout.timeout_seconds=<policy timeout> into load-balancer-attributes, keeping the other attributes"},
-	{ID: "aws-alb-stickiness", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Defaults, check: checkALBStickiness,
+	{ID: "aws-alb-stickiness", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Defaults, check: defaultALBStickiness,
 		Summary: "merge lb_cookie stickiness into target-group-attributes when affinity is on"},
 	{ID: "aws-alb-idle-timeout-minimum", Kind: KindIngress, Controller: ControllerAWSALB, Effects: Denies, check: checkALBIdleTimeoutMinimum,
 		Summary:     "deny an idle timeout below the policy minimum, above 4000s, not a whole number, or an unreadable attribute list",
 		Remediation: "write idle_timeout.timeout_seconds from the policy minimum to 4000, in a readable attribute list"},
 })
 
-// checkALBIdleTimeout makes the ALB keep idle WebSocket connections open for the policy timeout:
+// defaultALBIdleTimeout makes the ALB keep idle WebSocket connections open for the policy timeout:
 // its default idle timeout of 60s closes a WebSocket after a minute without a frame. The
 // attribute is appended to the user's list, whose text is kept as written. A list the
 // controller cannot read is left to aws-alb-idle-timeout-minimum.
@@ -48,7 +48,7 @@ var awsALBRules = family("aws-alb", []Rule{
 // Ingresses of one IngressGroup share a load balancer, and the controller rejects the whole
 // group when two of them set different values for an attribute. So when another member of the
 // group already sets the idle timeout, nothing is added here; a short value there is warned about.
-func checkALBIdleTimeout(ev *evaluation) {
+func defaultALBIdleTimeout(ev *evaluation) {
 	raw, present := ev.annotation(annotationALBLoadBalancerAttributes)
 	if present {
 		attrs, err := parseALBAttributes(raw)
@@ -80,12 +80,12 @@ func checkALBIdleTimeout(ev *evaluation) {
 	ev.mergeInto(annotationField(annotationALBLoadBalancerAttributes), appendALBAttributes(raw, attr), attr, why)
 }
 
-// checkALBStickiness turns on the ALB's duration-based cookie stickiness, so that a client whose
+// defaultALBStickiness turns on the ALB's duration-based cookie stickiness, so that a client whose
 // WebSocket dropped reconnects to the pod that holds its session. The controller takes the
 // whole target-group-attributes annotation from the Service when the Service has one, so
 // nothing is added when a backend Service carries it (a default on the Ingress would be
 // ignored), or when the Ingress already sets any stickiness attribute.
-func checkALBStickiness(ev *evaluation) {
+func defaultALBStickiness(ev *evaluation) {
 	if !ev.policy.AffinityEnabled() {
 		return
 	}

@@ -72,3 +72,15 @@ func TestRulesIndexIsCurrent(t *testing.T) {
 		t.Errorf("the generated index does not carry the controller column")
 	}
 }
+
+// TestKnownAppsPageIsCurrent fails when docs/known-apps.md differs from the catalog; `make docs`
+// regenerates it.
+func TestKnownAppsPageIsCurrent(t *testing.T) {
+	doc, err := os.ReadFile("../docs/known-apps.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(doc) != KnownAppsPage() {
+		t.Errorf("docs/known-apps.md is out of date: run make docs")
+	}
+}

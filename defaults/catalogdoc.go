@@ -54,3 +54,37 @@ func ReplaceRulesIndex(doc string) (string, error) {
 	}
 	return doc[:begin+len(RulesIndexBegin)] + "\n" + RulesIndex() + doc[end:], nil
 }
+
+// KnownAppsPage renders docs/known-apps.md: the built-in catalog of WebSocket applications with
+// the source each entry cites.
+func KnownAppsPage() string {
+	var b strings.Builder
+	b.WriteString("# Known WebSocket applications\n\n")
+	b.WriteString("<!-- Generated from defaults/apps.yaml by `make docs`; do not edit. -->\n\n")
+	b.WriteString("A workload running one of these images is WebSocket on the ports listed, and so are the\n" +
+		"Services that reach those ports and the routes to the Services ([recognition.md](recognition.md)).\n" +
+		"Images match whatever the registry, mirror prefix, tag or digest. This is inference: violations\n" +
+		"found on it warn unless the policy's `inferredEnforcement` is `enforce`. Add your own\n" +
+		"applications with `knownApps` in the policy ([configuration.md](configuration.md)).\n\n")
+	b.WriteString("| application | images | ports | paths | source |\n|---|---|---|---|---|\n")
+	for _, a := range KnownApps() {
+		images := make([]string, len(a.Images))
+		for i, img := range a.Images {
+			images[i] = "`" + img + "`"
+		}
+		paths := make([]string, len(a.Paths))
+		for i, p := range a.Paths {
+			paths[i] = "`" + p + "`"
+		}
+		source := ""
+		if a.Source != nil {
+			ref := "HEAD"
+			if a.Source.Commit != "" {
+				ref = a.Source.Commit
+			}
+			source = fmt.Sprintf("[%s `%s`](https://github.com/%s/blob/%s/%s)", a.Source.Repo, a.Source.Path, a.Source.Repo, ref, a.Source.Path)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", a.Name, strings.Join(images, "<br>"), a.portsText(), strings.Join(paths, " "), source)
+	}
+	return b.String()
+}

@@ -13,9 +13,9 @@ import (
 // deploymentRules hold the pod template of WebSocket Deployments: drain before SIGTERM, time to
 // close connections, readiness, and rollouts that do not drop everyone at once.
 var deploymentRules = family("deployment", []Rule{
-	{ID: "deployment-prestop-sleep", Kind: KindDeployment, Effects: Defaults | Warns, check: checkDeploymentPreStop,
+	{ID: "deployment-prestop-sleep", Kind: KindDeployment, Effects: Defaults | Warns, check: injectPreStopSleep,
 		Summary: "inject a native preStop sleep into WebSocket containers; warn on exec sleep"},
-	{ID: "deployment-grace-period", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: checkDeploymentGracePeriod,
+	{ID: "deployment-grace-period", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: coverDrainWithGracePeriod,
 		Summary:     "make terminationGracePeriodSeconds cover preStop + drain; deny one not longer than the preStop sleep",
 		Remediation: "set terminationGracePeriodSeconds to at least the preStop sleep plus the drain time"},
 	{ID: "deployment-readiness-probe", Kind: KindDeployment, Effects: Warns, check: checkDeploymentReadiness,
@@ -124,16 +124,13 @@ func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
 			return tcp
 		}
 	}
-	if ev.annots[AnnotationWebSocket] == "true" {
-		return allIndexes(len(containers))
-	}
-	return nil
+	return ev.everyIndexWhenMarked(nil, len(containers))
 }
 
-// checkDeploymentPreStop injects a preStop sleep so that the pod leaves the Service endpoints,
+// injectPreStopSleep injects a preStop sleep so that the pod leaves the Service endpoints,
 // and load balancers stop sending new WebSocket handshakes, before the process gets SIGTERM.
 // The native sleep action needs no shell, unlike `exec: sleep`, which fails in distroless images.
-func checkDeploymentPreStop(ev *evaluation) {
+func injectPreStopSleep(ev *evaluation) {
 	d := ev.deployment()
 	for _, i := range webSocketContainers(ev, d) {
 		c := d.Spec.Template.Spec.Containers[i]
@@ -149,17 +146,12 @@ func checkDeploymentPreStop(ev *evaluation) {
 	}
 }
 
-// checkDeploymentGracePeriod makes the grace period cover the preStop sleep plus the drain. A
+// coverDrainWithGracePeriod makes the grace period cover the preStop sleep plus the drain. A
 // grace period not longer than the sleep is a violation: the kubelet SIGKILLs the container
 // before the application can close a single connection.
-func checkDeploymentGracePeriod(ev *evaluation) {
+func coverDrainWithGracePeriod(ev *evaluation) {
 	d := ev.deployment()
-	var longestSleep int64
-	for _, i := range webSocketContainers(ev, d) {
-		if s, ok := preStopSleepSeconds(d.Spec.Template.Spec.Containers[i].Lifecycle); ok {
-			longestSleep = max(longestSleep, s)
-		}
-	}
+	longestSleep := longestPreStopSleep(ev, d)
 	needed := longestSleep + ev.policy.DrainSeconds
 	path := graceField.Field()
 	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
@@ -202,6 +194,18 @@ func checkDeploymentRecreate(ev *evaluation) {
 		ev.warn(field.NewPath("spec", "strategy", "type"),
 			"Recreate stops every pod at once, so every WebSocket client disconnects and reconnects together on each rollout; use RollingUpdate")
 	}
+}
+
+// longestPreStopSleep is the longest preStop sleep among the WebSocket containers: the grace
+// period and the sidecar's drain must outlast it.
+func longestPreStopSleep(ev *evaluation, d *appsv1.Deployment) int64 {
+	var longest int64
+	for _, i := range webSocketContainers(ev, d) {
+		if s, ok := preStopSleepSeconds(d.Spec.Template.Spec.Containers[i].Lifecycle); ok {
+			longest = max(longest, s)
+		}
+	}
+	return longest
 }
 
 // preStopSleepSeconds reads how long a preStop hook sleeps: the native sleep action, or an exec

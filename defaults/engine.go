@@ -119,7 +119,7 @@ func (ev *evaluation) run() {
 			ev.result.WebSocket = true
 			return
 		}
-		if !ev.safeDetect(support.detect) {
+		if !ev.recognised(support.detect) {
 			return
 		}
 	}
@@ -161,8 +161,8 @@ func (ev *evaluation) inScope(r Rule) bool {
 	return *ev.controller == r.Controller
 }
 
-// safeDetect runs a detector; an object whose fields cannot be read as its kind is reported.
-func (ev *evaluation) safeDetect(detect func(*evaluation) bool) bool {
+// recognised runs a detector; an object whose fields cannot be read as its kind is reported.
+func (ev *evaluation) recognised(detect func(*evaluation) bool) bool {
 	is := detect(ev)
 	return is && !ev.failed()
 }

@@ -21,20 +21,20 @@ var f5TimeoutAnnotations = []string{annotationF5ProxyReadTimeout, annotationF5Pr
 
 // f5NGINXRules: both rules inject defaults and then judge the value they own.
 var f5NGINXRules = family("f5-nginx", []Rule{
-	{ID: "f5-nginx-websocket-services", Kind: KindIngress, Controller: ControllerF5NGINX, Effects: Defaults | Denies, check: checkF5WebSocketServices,
+	{ID: "f5-nginx-websocket-services", Kind: KindIngress, Controller: ControllerF5NGINX, Effects: Defaults | Denies, check: listF5WebSocketServices,
 		Summary:     "list the WebSocket backend Services in nginx.org/websocket-services, merging into the user's list; deny names F5 rejects",
 		Remediation: "list only backend Services of the Ingress, separated by commas without spaces"},
-	{ID: "f5-nginx-timeouts", Kind: KindIngress, Controller: ControllerF5NGINX, Effects: Defaults | Denies, check: checkF5Timeouts,
+	{ID: "f5-nginx-timeouts", Kind: KindIngress, Controller: ControllerF5NGINX, Effects: Defaults | Denies, check: defaultF5Timeouts,
 		Summary:     "default nginx.org/proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter or unreadable ones",
 		Remediation: "write an NGINX time of at least the policy minimum, or remove the annotation to get the policy timeout"},
 })
 
-// checkF5WebSocketServices makes nginx.org/websocket-services name every WebSocket backend
+// listF5WebSocketServices makes nginx.org/websocket-services name every WebSocket backend
 // Service of the Ingress: F5 NGINX Ingress Controller sends the Upgrade and Connection headers
 // only to listed Services, so without it no WebSocket handshake succeeds. A user's list is kept
 // as written and the missing names are appended. Entries that name no backend Service of the
 // Ingress exactly are denied, because F5 then rejects the whole Ingress.
-func checkF5WebSocketServices(ev *evaluation) {
+func listF5WebSocketServices(ev *evaluation) {
 	want := webSocketServiceNames(ev)
 	raw, present := ev.annotation(annotationF5WebSocketServices)
 	switch {
@@ -102,11 +102,11 @@ func judgeF5WebSocketServiceNames(ev *evaluation) {
 		fix)
 }
 
-// checkF5Timeouts defaults both idle timeouts to the policy timeout, because F5 NGINX Ingress
+// defaultF5Timeouts defaults both idle timeouts to the policy timeout, because F5 NGINX Ingress
 // Controller applies 60s unless told otherwise and NGINX closes an upgraded connection after that
 // long without traffic. It denies values below the policy minimum, and values that are not NGINX
 // times, which make F5 reject the whole Ingress. A user's value is never replaced.
-func checkF5Timeouts(ev *evaluation) {
+func defaultF5Timeouts(ev *evaluation) {
 	want := fmt.Sprintf("%ds", ev.policy.TimeoutSeconds)
 	least := fmt.Sprintf("%ds", ev.policy.MinTimeoutSeconds)
 	for _, key := range f5TimeoutAnnotations {
@@ -127,15 +127,6 @@ func checkF5Timeouts(ev *evaluation) {
 				fmt.Sprintf("write at least %q, or remove the annotation to get %q", least, want))
 		}
 	}
-}
-
-// formatMilliseconds renders a duration the way the annotations write it: whole seconds as
-// "59s", anything else as milliseconds.
-func formatMilliseconds(ms int64) string {
-	if ms%1000 == 0 {
-		return strconv.FormatInt(ms/1000, 10) + "s"
-	}
-	return strconv.FormatInt(ms, 10) + "ms"
 }
 
 // nginxTimeUnit is one unit of NGINX time strings.

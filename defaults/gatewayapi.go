@@ -23,7 +23,7 @@ type httpRouteView struct {
 }
 
 var gatewayAPIRules = family("gateway-api", []Rule{
-	{ID: "gateway-httproute-timeouts", Kind: KindHTTPRoute, Effects: Defaults | Denies, check: checkHTTPRouteTimeouts,
+	{ID: "gateway-httproute-timeouts", Kind: KindHTTPRoute, Effects: Defaults | Denies, check: defaultHTTPRouteTimeouts,
 		Summary:     "default timeouts.request 0s (disabled) on rules to WebSocket backends; deny non-zero timeouts below the minimum",
 		Remediation: "remove the timeout to get 0s (disabled), or set at least the policy minimum"},
 })
@@ -58,20 +58,15 @@ func webSocketRouteRules(ev *evaluation) []int {
 			}
 		}
 	}
-	if len(idx) == 0 && ev.annots[AnnotationWebSocket] == "true" {
-		for i := range route.Spec.Rules {
-			idx = append(idx, i)
-		}
-	}
-	return idx
+	return ev.everyIndexWhenMarked(idx, len(route.Spec.Rules))
 }
 
-// checkHTTPRouteTimeouts keeps Gateway API timeouts from ending WebSocket connections. Unset, the
+// defaultHTTPRouteTimeouts keeps Gateway API timeouts from ending WebSocket connections. Unset, the
 // request timeout is implementation-specific (Envoy Gateway then closes streams idle for 5
 // minutes); "0s" disables it (GEP-1742), so it is the default. A non-zero timeout below the
 // minimum is denied. Setting request to "0s" never conflicts with backendRequest: the CRD's rule
 // allows any backendRequest under a disabled request timeout.
-func checkHTTPRouteTimeouts(ev *evaluation) {
+func defaultHTTPRouteTimeouts(ev *evaluation) {
 	route := ev.httpRoute()
 	minimum := ev.policy.MinTimeoutSeconds
 	for _, i := range webSocketRouteRules(ev) {

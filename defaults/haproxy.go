@@ -31,7 +31,7 @@ var haproxyConfigMapOnlyTimeouts = []string{"timeout-tunnel", "timeout-client"}
 
 // haproxyRules: the defaulting rule comes first, then the rules that only judge or warn.
 var haproxyRules = family("haproxy", []Rule{
-	{ID: "haproxy-cookie-persistence", Kind: KindIngress, Controller: ControllerHAProxy, Effects: Defaults, check: checkHAProxyCookiePersistence,
+	{ID: "haproxy-cookie-persistence", Kind: KindIngress, Controller: ControllerHAProxy, Effects: Defaults, check: defaultHAProxyCookiePersistence,
 		Summary: "default haproxy.org/cookie-persistence to the policy cookie so reconnecting clients return to their pod"},
 	{ID: "haproxy-configmap-only-timeout", Kind: KindIngress, Controller: ControllerHAProxy, Effects: Warns, check: checkHAProxyConfigMapOnlyTimeouts,
 		Summary: "warn that timeout-tunnel and timeout-client on an Ingress are ignored (ConfigMap only)"},
@@ -45,12 +45,12 @@ var haproxyRules = family("haproxy", []Rule{
 		Remediation: "write `timeout tunnel` of at least the policy minimum in the snippet, or remove the line"},
 })
 
-// checkHAProxyCookiePersistence asks HAProxy for a sticky cookie, so that a client whose
+// defaultHAProxyCookiePersistence asks HAProxy for a sticky cookie, so that a client whose
 // WebSocket dropped reconnects to the pod that holds its session. The controller reads backend
 // settings from the Service before the Ingress, and fails a backend that has both cookie
 // annotations, so nothing is added when the Ingress or any of its backend Services already
 // chose a cookie.
-func checkHAProxyCookiePersistence(ev *evaluation) {
+func defaultHAProxyCookiePersistence(ev *evaluation) {
 	if !ev.policy.AffinityEnabled() {
 		return
 	}
@@ -148,7 +148,7 @@ func judgeHAProxyTunnelTimeoutSnippet(ev *evaluation, annotations map[string]str
 					note = " (a number without unit is milliseconds)"
 				}
 				ev.violate(annotationPath(key), line,
-					fmt.Sprintf("makes HAProxy close a WebSocket after %s without traffic%s; the policy requires at least %ds", haproxyFormatMillis(ms), note, minimum),
+					fmt.Sprintf("makes HAProxy close a WebSocket after %s without traffic%s; the policy requires at least %ds", formatMilliseconds(ms), note, minimum),
 					fmt.Sprintf("write `timeout tunnel %ds` or remove the line to keep the ConfigMap's timeout-tunnel", max(minimum, ev.policy.TimeoutSeconds)))
 			}
 		}
@@ -193,12 +193,4 @@ func parseHAProxyTime(s string) (int64, bool) {
 		return 0, false
 	}
 	return int64(float64(n) * factor), true
-}
-
-// haproxyFormatMillis renders a duration in milliseconds the way people read it in a message.
-func haproxyFormatMillis(ms int64) string {
-	if ms%1000 == 0 {
-		return fmt.Sprintf("%ds", ms/1000)
-	}
-	return fmt.Sprintf("%dms", ms)
 }

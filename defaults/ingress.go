@@ -27,6 +27,20 @@ const (
 	annotationDefaultIngressClass = "ingressclass.kubernetes.io/is-default-class"
 )
 
+// builtinIngressClasses maps the IngressClass names that controllers install by default to the
+// controller value their IngressClass objects carry. Used only when the IngressClass object
+// itself cannot be read.
+var builtinIngressClasses = map[string]string{
+	"nginx":        ControllerIngressNGINX,
+	"nginx-plus":   ControllerF5NGINX,
+	"nginx-org":    ControllerF5NGINX,
+	"haproxy":      ControllerHAProxy,
+	"traefik":      ControllerTraefik,
+	"alb":          ControllerAWSALB,
+	"gce":          ControllerGCE,
+	"gce-internal": ControllerGCE,
+}
+
 // webSocketBackend is a backend of an Ingress that carries WebSocket traffic.
 type webSocketBackend struct {
 	// Service is the backend Service's name.
@@ -185,4 +199,22 @@ func controllerOfIngress(ing *networkingv1.Ingress, facts *Facts, policy Policy)
 		}
 	}
 	return policy.controllerForClass(class)
+}
+
+// ingressesRoutingToService lists the Ingresses among the facts that route to the Service under
+// review and are served by controller. Rules that judge a Service use it to learn which proxy
+// sits in front of it.
+func ingressesRoutingToService(ev *evaluation, controller string) []*networkingv1.Ingress {
+	svc := ev.service()
+	var out []*networkingv1.Ingress
+	for i := range ev.facts.Ingresses {
+		ing := &ev.facts.Ingresses[i]
+		if ing.Namespace != "" && svc.Namespace != "" && ing.Namespace != svc.Namespace {
+			continue
+		}
+		if slices.Contains(ingressServiceNames(ing), svc.Name) && controllerOfIngress(ing, ev.facts, ev.policy) == controller {
+			out = append(out, ing)
+		}
+	}
+	return out
 }

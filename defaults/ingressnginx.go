@@ -29,10 +29,10 @@ var ingressNGINXTimeoutAnnotations = []string{annotationIngressNGINXProxyReadTim
 
 // ingressNGINXRules: rules that inject defaults come first, then the rules that only judge.
 var ingressNGINXRules = family("ingress-nginx", []Rule{
-	{ID: "ingress-nginx-timeouts", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Defaults | Denies, check: checkIngressNGINXTimeouts,
+	{ID: "ingress-nginx-timeouts", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Defaults | Denies, check: defaultIngressNGINXTimeouts,
 		Summary:     "default proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter ones",
 		Remediation: "write at least the policy minimum in whole seconds, or remove the annotation to get the policy timeout"},
-	{ID: "ingress-nginx-affinity", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Defaults | Denies, check: checkIngressNGINXAffinity,
+	{ID: "ingress-nginx-affinity", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Defaults | Denies, check: defaultIngressNGINXAffinity,
 		Summary:     "default persistent cookie affinity; deny affinity together with upstream-hash-by",
 		Remediation: "keep either the affinity cookie or upstream-hash-by, not both"},
 	{ID: "ingress-nginx-timeout-format", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Denies, check: checkIngressNGINXTimeoutFormat,
@@ -45,12 +45,12 @@ var ingressNGINXRules = family("ingress-nginx", []Rule{
 		Summary: "warn that nginx.ingress.kubernetes.io/websocket-services does not exist and does nothing"},
 })
 
-// checkIngressNGINXTimeouts defaults both idle timeouts to the policy timeout, because
+// defaultIngressNGINXTimeouts defaults both idle timeouts to the policy timeout, because
 // ingress-nginx closes an upgraded connection after 60s without traffic in one direction. It
 // also denies whole-second values below the policy minimum; values that are not whole seconds
 // are left to ingress-nginx-timeout-format. A value the user wrote, even an invalid one, is never
 // replaced: the user is told instead.
-func checkIngressNGINXTimeouts(ev *evaluation) {
+func defaultIngressNGINXTimeouts(ev *evaluation) {
 	want := strconv.FormatInt(ev.policy.TimeoutSeconds, 10)
 	for _, key := range ingressNGINXTimeoutAnnotations {
 		ev.setAnnotationDefault(key, want, "ingress-nginx's default of 60s closes idle WebSocket connections after a minute")
@@ -102,12 +102,12 @@ func parseIngressNGINXSeconds(raw string) (int64, bool) {
 	return v, true
 }
 
-// checkIngressNGINXAffinity defaults cookie affinity, so that a client reconnecting after a
+// defaultIngressNGINXAffinity defaults cookie affinity, so that a client reconnecting after a
 // dropped WebSocket reaches the pod that holds its session. Persistent mode keeps sessions in
 // place when the Deployment scales up; the default, balanced, moves some of them to new pods.
 // Users who chose upstream-hash-by keep it. Setting both is denied: ingress-nginx's balancer then
 // uses the cookie and silently ignores the hash.
-func checkIngressNGINXAffinity(ev *evaluation) {
+func defaultIngressNGINXAffinity(ev *evaluation) {
 	affinity, hasAffinity := ev.annotation(annotationIngressNGINXAffinity)
 	hashBy, hasHashBy := ev.annotation(annotationIngressNGINXUpstreamHashBy)
 	if hasAffinity && hasHashBy {

@@ -50,12 +50,12 @@ type (
 )
 
 var istioRules = family("istio", []Rule{
-	{ID: "istio-virtualservice-websocket-upgrade", Kind: KindVirtualService, Effects: Defaults, check: checkVirtualServiceWebsocketUpgrade,
+	{ID: "istio-virtualservice-websocket-upgrade", Kind: KindVirtualService, Effects: Defaults, check: defaultVirtualServiceWebsocketUpgrade,
 		Summary: "set websocketUpgrade: true on WebSocket routes, only where the installed CRD still has the field"},
 	{ID: "istio-virtualservice-timeout", Kind: KindVirtualService, Effects: Denies, check: checkVirtualServiceTimeout,
 		Summary:     "deny a route timeout below the policy minimum on WebSocket routes",
 		Remediation: "remove the route timeout, or set one of at least the policy minimum"},
-	{ID: "istio-destinationrule-affinity", Kind: KindDestinationRule, Effects: Defaults, check: checkDestinationRuleAffinity,
+	{ID: "istio-destinationrule-affinity", Kind: KindDestinationRule, Effects: Defaults, check: defaultDestinationRuleAffinity,
 		Summary: "default consistent-hash cookie affinity when no load balancer is set"},
 	{ID: "istio-destinationrule-h2-upgrade", Kind: KindDestinationRule, Effects: Denies, check: checkDestinationRuleH2Upgrade,
 		Summary:     "deny h2UpgradePolicy UPGRADE for WebSocket hosts (istio#27078)",
@@ -63,7 +63,7 @@ var istioRules = family("istio", []Rule{
 	{ID: "istio-destinationrule-idle-timeout", Kind: KindDestinationRule, Effects: Denies, check: checkDestinationRuleIdleTimeout,
 		Summary:     "deny a connection pool idleTimeout below the policy minimum for WebSocket hosts",
 		Remediation: "remove idleTimeout, or set one of at least the policy minimum"},
-	{ID: "istio-sidecar-drain", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: checkIstioSidecarDrain,
+	{ID: "istio-sidecar-drain", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: defaultIstioSidecarDrain,
 		Summary:     "default the sidecar's terminationDrainDuration to cover the preStop sleep and drain; deny one shorter than the sleep",
 		Remediation: "set terminationDrainDuration in proxy.istio.io/config to at least the preStop sleep plus the drain"},
 })
@@ -94,19 +94,14 @@ func webSocketHTTPRoutes(ev *evaluation) []int {
 			}
 		}
 	}
-	if len(idx) == 0 && ev.annots[AnnotationWebSocket] == "true" {
-		for i := range vs.Spec.HTTP {
-			idx = append(idx, i)
-		}
-	}
-	return idx
+	return ev.everyIndexWhenMarked(idx, len(vs.Spec.HTTP))
 }
 
-// checkVirtualServiceWebsocketUpgrade sets websocketUpgrade: true, which some Istio installs
+// defaultVirtualServiceWebsocketUpgrade sets websocketUpgrade: true, which some Istio installs
 // still read, but only where the installed CRD has the field: Istio removed it from its API in
 // 2020 (upgrades are automatic since 1.0), current CRDs prune it, and a pruned default would be
 // re-injected on every update.
-func checkVirtualServiceWebsocketUpgrade(ev *evaluation) {
+func defaultVirtualServiceWebsocketUpgrade(ev *evaluation) {
 	if !ev.facts.WebsocketUpgradeInSchema {
 		return
 	}
@@ -145,9 +140,9 @@ func destinationRuleIsWebSocket(ev *evaluation) bool {
 	return webSocketHost(ev, ev.destinationRule().Spec.Host)
 }
 
-// checkDestinationRuleAffinity defaults cookie-based consistent hashing, so that a reconnecting
+// defaultDestinationRuleAffinity defaults cookie-based consistent hashing, so that a reconnecting
 // client reaches the pod that holds its session. A DestinationRule with any load balancer keeps it.
-func checkDestinationRuleAffinity(ev *evaluation) {
+func defaultDestinationRuleAffinity(ev *evaluation) {
 	dr := ev.destinationRule()
 	if !ev.policy.AffinityEnabled() || (dr.Spec.TrafficPolicy != nil && dr.Spec.TrafficPolicy.LoadBalancer != nil) {
 		return

@@ -45,22 +45,17 @@ func getsIstioSidecar(ev *evaluation) bool {
 	return revision
 }
 
-// checkIstioSidecarDrain makes the Istio sidecar drain at least as long as the application: the
+// defaultIstioSidecarDrain makes the Istio sidecar drain at least as long as the application: the
 // sidecar gets SIGTERM as soon as the pod stops (it has no preStop sleep) and closes every
 // connection after terminationDrainDuration, 5s by default, while the application is still in
 // its preStop sleep. The value goes into the pod's proxy.istio.io/config annotation, merged with
 // what the user wrote there.
-func checkIstioSidecarDrain(ev *evaluation) {
+func defaultIstioSidecarDrain(ev *evaluation) {
 	if !getsIstioSidecar(ev) {
 		return
 	}
 	d := ev.deployment()
-	var longestSleep int64
-	for _, i := range webSocketContainers(ev, d) {
-		if s, ok := preStopSleepSeconds(d.Spec.Template.Spec.Containers[i].Lifecycle); ok {
-			longestSleep = max(longestSleep, s)
-		}
-	}
+	longestSleep := longestPreStopSleep(ev, d)
 	needed := longestSleep + ev.policy.DrainSeconds
 	why := fmt.Sprintf("the sidecar keeps WebSocket connections open through the %ds preStop sleep and %ds drain instead of closing them after its 5s default", longestSleep, ev.policy.DrainSeconds)
 	raw, present := d.Spec.Template.Annotations[annotationIstioProxyConf]

@@ -3,6 +3,7 @@ package defaults
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,4 +79,13 @@ func seconds(n int64) string {
 // atLeast renders the policy minimum for messages: "1h" rather than "3600s" where it is exact.
 func atLeast(minimum int64) string {
 	return (time.Duration(minimum) * time.Second).String()
+}
+
+// formatMilliseconds renders a duration for messages: whole seconds as "59s", anything else as
+// milliseconds.
+func formatMilliseconds(ms int64) string {
+	if ms%1000 == 0 {
+		return strconv.FormatInt(ms/1000, 10) + "s"
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
 }

@@ -89,20 +89,6 @@ const (
 	maxClientIPTimeoutSeconds = 86400
 )
 
-// builtinIngressClasses maps the IngressClass names that controllers install by default to the
-// controller value their IngressClass objects carry. Used only when the IngressClass object
-// itself cannot be read.
-var builtinIngressClasses = map[string]string{
-	"nginx":        ControllerIngressNGINX,
-	"nginx-plus":   ControllerF5NGINX,
-	"nginx-org":    ControllerF5NGINX,
-	"haproxy":      ControllerHAProxy,
-	"traefik":      ControllerTraefik,
-	"alb":          ControllerAWSALB,
-	"gce":          ControllerGCE,
-	"gce-internal": ControllerGCE,
-}
-
 // DefaultPolicy returns the policy used when no config file is given.
 func DefaultPolicy() Policy {
 	enabled, disable := true, true

@@ -306,6 +306,16 @@ func servicePortIndex(svc *corev1.Service, port networkingv1.ServiceBackendPort)
 	return 0, false
 }
 
+// everyIndexWhenMarked returns idx, the parts of the object detection found WebSocket, or, when
+// it found none and the object is marked wsguard.io/websocket: "true", all n parts: the mark
+// says the whole object carries WebSockets without saying which part.
+func (ev *evaluation) everyIndexWhenMarked(idx []int, n int) []int {
+	if len(idx) == 0 && ev.annots[AnnotationWebSocket] == "true" {
+		return allIndexes(n)
+	}
+	return idx
+}
+
 func allIndexes(n int) []int {
 	idx := make([]int, n)
 	for i := range idx {

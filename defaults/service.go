@@ -10,9 +10,9 @@ import (
 // serviceRules hold WebSocket Services: affinity for reconnecting clients, and ports declared
 // with a protocol that can carry the Upgrade.
 var serviceRules = family("service", []Rule{
-	{ID: "service-session-affinity", Kind: KindService, Effects: Defaults, check: checkServiceAffinity,
+	{ID: "service-session-affinity", Kind: KindService, Effects: Defaults, check: defaultServiceAffinity,
 		Summary: "default sessionAffinity ClientIP with the policy timeout (not on headless Services)"},
-	{ID: "service-app-protocol", Kind: KindService, Effects: Defaults, check: checkServiceAppProtocol,
+	{ID: "service-app-protocol", Kind: KindService, Effects: Defaults, check: defaultServiceAppProtocol,
 		Summary: "set appProtocol kubernetes.io/ws(s) on ports that say WebSocket only by name"},
 	{ID: "service-http2-port", Kind: KindService, Effects: Denies, check: checkServiceHTTP2Port,
 		Summary:     "deny WebSocket ports declared as grpc, http2 or h2c",
@@ -32,11 +32,11 @@ func serviceIsWebSocket(ev *evaluation) bool {
 	return ok
 }
 
-// checkServiceAffinity defaults ClientIP session affinity, so that a client that reconnects after
+// defaultServiceAffinity defaults ClientIP session affinity, so that a client that reconnects after
 // a dropped WebSocket lands on the pod that holds its session. The API server writes
 // sessionAffinity "None" before admission, so "None" counts as unset; users who want None say
 // so with the wsguard.io/affinity annotation.
-func checkServiceAffinity(ev *evaluation) {
+func defaultServiceAffinity(ev *evaluation) {
 	svc := ev.service()
 	if !ev.policy.AffinityEnabled() || svc.Spec.ClusterIP == corev1.ClusterIPNone || svc.Spec.Type == corev1.ServiceTypeExternalName {
 		return
@@ -51,9 +51,9 @@ func checkServiceAffinity(ev *evaluation) {
 	ev.setDefault(at("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"), timeout, "the policy's ClientIP affinity timeout")
 }
 
-// checkServiceAppProtocol sets the standard appProtocol on ports that say WebSocket only by name,
+// defaultServiceAppProtocol sets the standard appProtocol on ports that say WebSocket only by name,
 // so that meshes and gateways that read appProtocol (Istio >= 1.24) treat them as HTTP/1.1.
-func checkServiceAppProtocol(ev *evaluation) {
+func defaultServiceAppProtocol(ev *evaluation) {
 	for i, p := range ev.service().Spec.Ports {
 		if p.AppProtocol != nil || !IsWebSocketPortName(p.Name) || isHTTP2Protocol(p.Name) {
 			continue

@@ -1,10 +1,7 @@
 package defaults
 
 import (
-	"slices"
 	"strings"
-
-	networkingv1 "k8s.io/api/networking/v1"
 )
 
 // Service annotations of Traefik's Kubernetes Ingress provider that turn on sticky sessions for
@@ -21,18 +18,18 @@ const (
 // thing wsguard adds is stickiness, which Traefik reads from the backend Service. The defaulting
 // rule comes first, then the warning.
 var traefikRules = family("traefik", []Rule{
-	{ID: "traefik-service-sticky-cookie", Kind: KindService, Controller: ControllerTraefik, Effects: Defaults, check: checkTraefikStickyCookie,
+	{ID: "traefik-service-sticky-cookie", Kind: KindService, Controller: ControllerTraefik, Effects: Defaults, check: defaultTraefikStickyCookie,
 		Summary: "default a sticky cookie on Services that Traefik-served Ingresses route to"},
 	{ID: "traefik-service-h2c-scheme", Kind: KindService, Controller: ControllerTraefik, Effects: Warns, check: checkTraefikH2CScheme,
 		Summary: "warn that serversscheme h2c on a WebSocket Service fails the handshake on Traefik releases without the fix for traefik#7465"},
 })
 
-// checkTraefikStickyCookie turns on Traefik's sticky cookie for a WebSocket Service that a
+// defaultTraefikStickyCookie turns on Traefik's sticky cookie for a WebSocket Service that a
 // Traefik-served Ingress routes to, so that a client whose WebSocket dropped reconnects to the
 // pod that holds its session. Traefik reads stickiness for Ingress routes only from the Service,
 // which is why this rule judges Services. A sticky.cookie value the user wrote, "false"
 // included, is kept, and so is a cookie name.
-func checkTraefikStickyCookie(ev *evaluation) {
+func defaultTraefikStickyCookie(ev *evaluation) {
 	if !ev.policy.AffinityEnabled() || len(ingressesRoutingToService(ev, ControllerTraefik)) == 0 {
 		return
 	}
@@ -56,22 +53,4 @@ func checkTraefikH2CScheme(ev *evaluation) {
 			"Traefik releases without the fix for traefik/traefik#7465 answer every WebSocket handshake to an h2c backend with HTTP 500, because an HTTP/2 connection cannot carry the HTTP/1.1 Upgrade; "+
 				"check that your Traefik includes traefik/traefik#12967, or serve WebSockets through a Service port with scheme http")
 	}
-}
-
-// ingressesRoutingToService lists the Ingresses among the facts that route to the Service under
-// review and are served by controller. Rules that judge a Service use it to learn which proxy
-// sits in front of it.
-func ingressesRoutingToService(ev *evaluation, controller string) []*networkingv1.Ingress {
-	svc := ev.service()
-	var out []*networkingv1.Ingress
-	for i := range ev.facts.Ingresses {
-		ing := &ev.facts.Ingresses[i]
-		if ing.Namespace != "" && svc.Namespace != "" && ing.Namespace != svc.Namespace {
-			continue
-		}
-		if slices.Contains(ingressServiceNames(ing), svc.Name) && controllerOfIngress(ing, ev.facts, ev.policy) == controller {
-			out = append(out, ing)
-		}
-	}
-	return out
 }

@@ -1,5 +1,6 @@
-// Command gen-docs rewrites the generated rules index of docs/rules.md from the catalog
-// (`make docs`). TestRulesIndexIsCurrent in package defaults fails when it is out of date.
+// Command gen-docs rewrites the docs generated from the engine's data (`make docs`): the rules
+// index of docs/rules.md and docs/known-apps.md. Tests in package defaults fail when either is
+// out of date.
 package main
 
 import (
@@ -18,8 +19,11 @@ func main() {
 			err = os.WriteFile(path, []byte(out), 0o644)
 		}
 	}
+	if err == nil {
+		err = os.WriteFile("docs/known-apps.md", []byte(defaults.KnownAppsPage()), 0o644)
+	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "gen-docs: %s: %v\n", path, err)
+		fmt.Fprintf(os.Stderr, "gen-docs: %v\n", err)
 		os.Exit(1)
 	}
 }
