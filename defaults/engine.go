@@ -41,6 +41,16 @@ var kinds = map[schema.GroupKind]kindSupport{
 	KindHTTPRoute:       {detect: httpRouteIsWebSocket},
 }
 
+// Kinds lists the kinds the engine judges, sorted.
+func Kinds() []schema.GroupKind {
+	out := make([]schema.GroupKind, 0, len(kinds))
+	for gk := range kinds {
+		out = append(out, gk)
+	}
+	slices.SortFunc(out, func(a, b schema.GroupKind) int { return strings.Compare(a.String(), b.String()) })
+	return out
+}
+
 // Supports reports whether the engine judges objects of a kind.
 func Supports(gk schema.GroupKind) bool {
 	_, ok := kinds[gk]
