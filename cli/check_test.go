@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 func TestCheckExitCodes(t *testing.T) {
@@ -155,13 +157,7 @@ func TestListItemsAreReportedWithTheirIndex(t *testing.T) {
 // jsonOf converts a YAML manifest to JSON.
 func jsonOf(t *testing.T, manifest string) string {
 	t.Helper()
-	f := &inputFile{name: "x", data: []byte(manifest)}
-	docs, _ := splitFile(f)
-	v, perr := docs[0].value()
-	if perr != nil {
-		t.Fatal(perr)
-	}
-	b, err := json.Marshal(v)
+	b, err := yaml.YAMLToJSON([]byte(manifest))
 	if err != nil {
 		t.Fatal(err)
 	}

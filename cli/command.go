@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
+
+	"github.com/wsguard/wsguard/manifest"
 )
 
 // Exit codes of check and fix.
@@ -59,18 +60,8 @@ func Fix(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	r := load(o, stdin)
-	var writes []*pendingWrite
-	outputs, changed, errs := renderAll(r.files)
+	outputs, errs := manifest.Render(r.input.Files, r.edits())
 	r.errors = append(r.errors, errs...)
-	for i, f := range r.files {
-		if changed[i] {
-			data := outputs[i]
-			if f.bom {
-				data = append(slices.Clip(utf8BOM), data...)
-			}
-			writes = append(writes, &pendingWrite{file: f, data: data})
-		}
-	}
 	t := &textReport{w: stderr, color: useColor(o.color, stderr), changeLabel: "fixed"}
 	if len(r.errors) > 0 {
 		r.printErrors(stderr)
@@ -78,11 +69,11 @@ func Fix(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	if o.write {
-		if err := writeFiles(writes); err != nil {
+		if err := manifest.WriteFiles(outputs); err != nil {
 			fmt.Fprintf(stderr, "wsguard fix: %v\n", err)
 			return ExitUsage
 		}
-	} else if err := writeStream(stdout, outputs); err != nil {
+	} else if err := manifest.WriteStream(stdout, outputs); err != nil {
 		fmt.Fprintf(stderr, "wsguard fix: %v\n", err)
 		return ExitUsage
 	}

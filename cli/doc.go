@@ -7,6 +7,9 @@
 // check reports; fix writes the manifests with the defaults applied, changing only the documents
 // that get defaults and keeping their comments and key order.
 //
+// Reading and writing manifests is package manifest's: this package keeps the flags, the facts
+// taken from the input, the judging and the reports.
+//
 // The package deliberately stays away from controller-runtime's manager and webhook stack: the
 // CLI starts fast and runs where no cluster exists.
 package cli

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,69 +211,5 @@ func TestFixPassesUnknownKindsThrough(t *testing.T) {
 	res := runCommand(t, "fix", input, "-")
 	if res.code != ExitOK || res.stdout != input {
 		t.Errorf("exit %d, output:\n%s", res.code, res.stdout)
-	}
-}
-
-func TestWriteStream(t *testing.T) {
-	tests := []struct {
-		name    string
-		outputs []string
-		want    string
-	}{
-		{name: "YAML files get a separator between them", outputs: []string{"a: 1", "---\nb: 2\n", "c: 3\n"}, want: "a: 1\n---\nb: 2\n---\nc: 3\n"},
-		{name: "JSON files alone form a JSON stream", outputs: []string{"{\"a\":1}\n", "{\"b\":2}"}, want: "{\"a\":1}\n{\"b\":2}\n"},
-		{name: "a JSON file first, then YAML: a leading separator makes kubectl read YAML", outputs: []string{"{\"a\":1}\n", "b: 2\n"}, want: "---\n{\"a\":1}\n---\nb: 2\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var outputs [][]byte
-			for _, o := range tt.outputs {
-				outputs = append(outputs, []byte(o))
-			}
-			var b bytes.Buffer
-			if err := writeStream(&b, outputs); err != nil {
-				t.Fatal(err)
-			}
-			if b.String() != tt.want {
-				t.Errorf("got %q, want %q", b.String(), tt.want)
-			}
-		})
-	}
-}
-
-// TestVerifyRefusesADocumentThatDiffers: the last check before writing catches any difference
-// between the text and the webhook's object.
-func TestVerifyRefusesADocumentThatDiffers(t *testing.T) {
-	o := &options{namespaceLabels: map[string]string{"wsguard.io/inject": "enabled"}, maxFileSize: 1 << 20}
-	f := &inputFile{name: "svc.yaml", data: []byte(chatService)}
-	docs, _ := splitFile(f)
-	docs[0].decode()
-	finishFile(f, docs, false)
-	judgeOne(docs[0].objects[0], buildFacts(docs[0].objects, "", o.namespaceLabels), o.policy)
-	if len(docs[0].objects[0].verdict.changes) == 0 {
-		t.Fatal("the Service gets no defaults; the test needs some")
-	}
-	if err := docs[0].verify([]byte(chatService)); err == nil || !strings.Contains(err.Error(), "internal error: the fixed Service chat differs") {
-		t.Errorf("err = %v", err)
-	}
-}
-
-func TestMappingIndent(t *testing.T) {
-	tests := []struct {
-		text string
-		want int
-	}{
-		{"metadata:\n  name: chat\n", 2},
-		{"metadata:\n    name: chat\n", 4},
-		{"items:\n  - apiVersion: v1\n    metadata:\n      name: a\n", 2},
-		{"items:\n- metadata:\n    name: a\n", 2},
-		{"items:\n    -   metadata:\n            name: a\n", 4},
-		{"# only:\n  comments\nkind: List\n", 2},
-		{"a: 1\n", 2},
-	}
-	for _, tt := range tests {
-		if got := mappingIndent(tt.text); got != tt.want {
-			t.Errorf("mappingIndent(%q) = %d, want %d", tt.text, got, tt.want)
-		}
 	}
 }

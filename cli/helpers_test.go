@@ -7,64 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wsguard/wsguard/internal/testsupport"
 )
 
-// Manifests the tests build on. chatService is WebSocket by its port name; chatDeployment and
-// chatIngress are WebSocket only through it, so they show whether facts reach the engine.
+// Manifests the tests build on; see testsupport for the ones package manifest's tests share.
 const (
-	chatService = `apiVersion: v1
-kind: Service
-metadata:
-  name: chat
-spec:
-  selector: {app: chat}
-  ports:
-  - name: websocket
-    port: 80
-    targetPort: 8080
-`
-	chatDeployment = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: chat
-spec:
-  selector:
-    matchLabels: {app: chat}
-  template:
-    metadata:
-      labels: {app: chat}
-    spec:
-      containers:
-      - name: chat
-        image: example.com/chat:1
-        ports:
-        - containerPort: 8080
-        readinessProbe:
-          tcpSocket: {port: 8080}
-`
-	chatIngress = `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: chat
-spec:
-  ingressClassName: nginx
-  rules:
-  - http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: chat
-            port: {number: 80}
-`
-	configMap = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  greeting: hello
-`
+	chatService    = testsupport.ChatService
+	chatDeployment = testsupport.ChatDeployment
+	chatIngress    = testsupport.ChatIngress
+	configMap      = testsupport.ConfigMap
 	// shortGrace is denied: the grace period is shorter than the preStop sleep.
 	shortGrace = `apiVersion: apps/v1
 kind: Deployment

@@ -4,60 +4,59 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/wsguard/wsguard/manifest"
 )
 
 // run is one check or fix over the whole input.
 type run struct {
-	opts   *options
-	nFiles int
-	files  []*inputFile
-	// skipped are the files of directory walks that hold no Kubernetes objects.
-	skipped []string
+	opts  *options
+	input *manifest.Input
+	// objects are the input's objects in input order, each with its verdict.
 	objects []*object
 	errors  []*InputError
+}
+
+// object is one object of the input (a manifest.Object) and what the webhooks would do with it.
+type object struct {
+	src *manifest.Object
+	// obj, item and doc are src's object, List item index and document, under the names the
+	// judging and the reports use.
+	obj  *unstructured.Unstructured
+	item int
+	doc  *document
+	// verdict is filled by judge.
+	verdict verdict
+}
+
+// document says where an object is written, as messages and reports name it.
+type document struct {
+	file        inputFile
+	index       int // 1-based, counting the documents of the file
+	contentLine int // the first line that is neither blank nor a comment
+}
+
+// inputFile names a file of the input: the path as given or found, or <stdin>.
+type inputFile struct {
+	name string
 }
 
 // load reads, parses and judges the whole input. Facts come from every file that could be
 // read, so an object is judged against the Services and Ingresses of the other files too.
 // Documents are decoded, and objects judged, on every core: both are pure.
 func load(o *options, stdin io.Reader) *run {
-	paths, errs := collectFiles(o.paths)
-	r := &run{opts: o, errors: errs, nFiles: len(paths)}
-	type split struct {
-		file   *inputFile
-		walked bool
-		docs   []*document
-	}
-	var splits []split
-	var docs []*document
-	for _, p := range paths {
-		f, err := readInput(p.path, stdin, o.maxFileSize)
-		if err != nil {
-			r.errors = append(r.errors, err)
-			continue
+	in := manifest.Load(o.paths, stdin, o.maxFileSize)
+	r := &run{opts: o, input: in, errors: in.Errors}
+	docs := map[*manifest.Document]*document{}
+	for _, src := range in.Objects() {
+		d, ok := docs[src.Doc]
+		if !ok {
+			d = &document{file: inputFile{name: src.Doc.File.Name}, index: src.Doc.Index, contentLine: src.Doc.ContentLine}
+			docs[src.Doc] = d
 		}
-		fileDocs, errs := splitFile(f)
-		if len(errs) > 0 {
-			r.errors = append(r.errors, errs...)
-			continue
-		}
-		splits = append(splits, split{f, p.walked, fileDocs})
-		docs = append(docs, fileDocs...)
-	}
-	forEach(len(docs), func(i int) { docs[i].decode() })
-	for _, s := range splits {
-		skipped, errs := finishFile(s.file, s.docs, s.walked)
-		switch {
-		case skipped:
-			r.skipped = append(r.skipped, s.file.name)
-		case len(errs) > 0:
-			r.errors = append(r.errors, errs...)
-		default:
-			r.files = append(r.files, s.file)
-			for _, d := range s.file.docs {
-				r.objects = append(r.objects, d.objects...)
-			}
-		}
+		r.objects = append(r.objects, &object{src: src, obj: src.Obj, item: src.Item, doc: d})
 	}
 	if len(r.objects) == 0 && len(r.errors) == 0 {
 		// As kubectl refuses "no objects passed to apply": most likely a wrong path in a CI
@@ -74,9 +73,20 @@ func load(o *options, stdin io.Reader) *run {
 	return r
 }
 
+// edits are the defaults of every object that gets some, for manifest.Render to write.
+func (r *run) edits() map[*manifest.Object]manifest.Edit {
+	edits := map[*manifest.Object]manifest.Edit{}
+	for _, o := range r.objects {
+		if v := &o.verdict; len(v.changes) > 0 {
+			edits[o.src] = manifest.Edit{Changes: v.changes, Want: v.fixed}
+		}
+	}
+	return edits
+}
+
 // summary counts the run's findings.
 func (r *run) summary() Summary {
-	s := Summary{Files: r.nFiles, SkippedFiles: len(r.skipped), Objects: len(r.objects), Errors: len(r.errors)}
+	s := Summary{Files: r.input.Found, SkippedFiles: len(r.input.Skipped), Objects: len(r.objects), Errors: len(r.errors)}
 	for _, o := range r.objects {
 		v := &o.verdict
 		if !v.judged {

@@ -1,4 +1,4 @@
-package cli
+package manifest
 
 import (
 	"bytes"
@@ -50,6 +50,11 @@ func TestApplyYAMLChange(t *testing.T) {
 		{name: "strings YAML 1.1 reads as booleans are quoted, for kubectl",
 			in: "a: 1\n", op: "add", path: "/b", value: map[string]any{"on": "yes", "n": "no", "s": "true", "x": "plain"},
 			want: "a: 1\nb:\n  \"n\": \"no\"\n  \"on\": \"yes\"\n  s: \"true\"\n  x: plain\n"},
+		{name: "a string replacing a plain scalar keeps its own quotes, and the field its comment",
+			in: "a: 30 # why\n", op: "replace", path: "/a", value: "yes", want: "a: \"yes\" # why\n"},
+		{name: "a new field set to null is written, not dropped", in: "a: 1\n", op: "add", path: "/b", value: nil, want: "a: 1\nb: null\n"},
+		{name: "a new key YAML 1.1 reads as a number is quoted", in: "a: 1\n", op: "add", path: "/1.0", value: "v", want: "a: 1\n\"1.0\": v\n"},
+		{name: "add at the end of a list", in: "l: [a, b]\n", op: "add", path: "/l/2", value: "c", want: "l: [a, b, c]\n"},
 		{name: "a long string is not folded",
 			in: "a: 1\n", op: "add", path: "/b", value: strings.Repeat("word ", 40),
 			want: "a: 1\nb: '" + strings.Repeat("word ", 40) + "'\n"},

@@ -1,4 +1,4 @@
-package cli
+package manifest
 
 import (
 	"bytes"
@@ -12,29 +12,31 @@ import (
 	"unicode/utf8"
 )
 
-// stdinName is how messages name standard input.
-const stdinName = "<stdin>"
+// StdinName is how files and messages name standard input, which paths name "-".
+const StdinName = "<stdin>"
 
 // manifestExtensions are the files a directory contributes; files named on the command line are
 // read whatever their name.
 var manifestExtensions = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
-// inputFile is one file of the input, read whole.
-type inputFile struct {
-	// name is the path as the user gave it or as the walk found it; stdinName for stdin.
-	name string
-	// target is the file that -w writes: name with symlinks resolved, so that a link keeps
-	// pointing at the fixed file. Empty for stdin.
-	target string
-	data   []byte
-	// bom is true when the file started with a UTF-8 byte order mark, which data leaves out and
-	// -w puts back.
-	bom  bool
-	docs []*document
+// File is one file of the input, read whole.
+type File struct {
+	// Name is the path as the user gave it or as the walk found it; StdinName for stdin.
+	Name string
+	// Target is the file WriteFiles replaces: Name with symlinks resolved, so that a link keeps
+	// pointing at the written file. Empty for stdin.
+	Target string
+	// Data is the file's content, without a byte order mark.
+	Data []byte
+	// BOM is true when the file started with a UTF-8 byte order mark, which Data leaves out
+	// and WriteFiles puts back.
+	BOM bool
+	// Docs are the file's documents, in order; Load sets them only for files read without error.
+	Docs []*Document
 }
 
-// inputPath is a file to read.
-type inputPath struct {
+// source is a file to read.
+type source struct {
 	path string
 	// walked is true for files found in a directory, false for files named on the command line.
 	walked bool
@@ -43,9 +45,9 @@ type inputPath struct {
 // collectFiles expands the paths into the files to read, in order: files as given, directories
 // walked recursively in lexical order, each file once. Hidden files and directories are left
 // out of walks (.git, editor swap files); a path that cannot be read is an error.
-func collectFiles(paths []string) ([]inputPath, []*InputError) {
-	var out []inputPath
-	var errs []*InputError
+func collectFiles(paths []string) ([]source, []*Error) {
+	var out []source
+	var errs []*Error
 	seen := map[string]bool{}
 	walking := false
 	add := func(p string) {
@@ -55,7 +57,7 @@ func collectFiles(paths []string) ([]inputPath, []*InputError) {
 		}
 		if !seen[key] {
 			seen[key] = true
-			out = append(out, inputPath{path: p, walked: walking})
+			out = append(out, source{path: p, walked: walking})
 		}
 	}
 	for _, p := range paths {
@@ -65,7 +67,7 @@ func collectFiles(paths []string) ([]inputPath, []*InputError) {
 		}
 		info, err := os.Stat(p)
 		if err != nil {
-			errs = append(errs, &InputError{File: p, Message: describeOSError(err)})
+			errs = append(errs, &Error{File: p, Message: describeOSError(err)})
 			continue
 		}
 		if !info.IsDir() {
@@ -76,7 +78,7 @@ func collectFiles(paths []string) ([]inputPath, []*InputError) {
 		walking = true
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				errs = append(errs, &InputError{File: path, Message: describeOSError(err)})
+				errs = append(errs, &Error{File: path, Message: describeOSError(err)})
 				return nil
 			}
 			hidden := path != p && strings.HasPrefix(d.Name(), ".")
@@ -94,10 +96,10 @@ func collectFiles(paths []string) ([]inputPath, []*InputError) {
 		})
 		walking = false
 		if err != nil {
-			errs = append(errs, &InputError{File: p, Message: describeOSError(err)})
+			errs = append(errs, &Error{File: p, Message: describeOSError(err)})
 		} else if found == 0 {
 			// Most likely a wrong path in a CI script: say so rather than pass with nothing read.
-			errs = append(errs, &InputError{File: p, Message: "holds no .yaml, .yml or .json files"})
+			errs = append(errs, &Error{File: p, Message: "holds no .yaml, .yml or .json files"})
 		}
 	}
 	return out, errs
@@ -105,23 +107,23 @@ func collectFiles(paths []string) ([]inputPath, []*InputError) {
 
 // readInput reads one file, or stdin for "-", refusing files above limit and files that are
 // not text.
-func readInput(path string, stdin io.Reader, limit int64) (*inputFile, *InputError) {
-	f := &inputFile{name: path}
+func readInput(path string, stdin io.Reader, limit int64) (*File, *Error) {
+	f := &File{Name: path}
 	var r io.Reader
 	if path == "-" {
-		f.name = stdinName
+		f.Name = StdinName
 		r = stdin
 	} else {
 		file, err := os.Open(path)
 		if err != nil {
-			return nil, &InputError{File: path, Message: describeOSError(err)}
+			return nil, &Error{File: path, Message: describeOSError(err)}
 		}
 		defer file.Close()
 		if info, err := file.Stat(); err == nil && info.Size() > limit {
 			return nil, tooLarge(path, info.Size(), limit)
 		}
-		if f.target, err = filepath.EvalSymlinks(path); err != nil {
-			return nil, &InputError{File: path, Message: describeOSError(err)}
+		if f.Target, err = filepath.EvalSymlinks(path); err != nil {
+			return nil, &Error{File: path, Message: describeOSError(err)}
 		}
 		r = file
 	}
@@ -129,27 +131,27 @@ func readInput(path string, stdin io.Reader, limit int64) (*inputFile, *InputErr
 	// ever holding more than that in memory (stdin has no size to ask for).
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, &InputError{File: f.name, Message: describeOSError(err)}
+		return nil, &Error{File: f.Name, Message: describeOSError(err)}
 	}
 	if int64(len(data)) > limit {
-		return nil, tooLarge(f.name, -1, limit)
+		return nil, tooLarge(f.Name, -1, limit)
 	}
 	if err := checkText(data); err != nil {
-		return nil, &InputError{File: f.name, Message: err.Error()}
+		return nil, &Error{File: f.Name, Message: err.Error()}
 	}
-	f.bom = bytes.HasPrefix(data, utf8BOM)
-	f.data = bytes.TrimPrefix(data, utf8BOM)
+	f.BOM = bytes.HasPrefix(data, utf8BOM)
+	f.Data = bytes.TrimPrefix(data, utf8BOM)
 	return f, nil
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-func tooLarge(name string, size, limit int64) *InputError {
+func tooLarge(name string, size, limit int64) *Error {
 	what := "more than " + humanSize(limit)
 	if size >= 0 {
 		what = humanSize(size) + ", more than " + humanSize(limit)
 	}
-	return &InputError{File: name, Message: fmt.Sprintf("is too large (%s); split it, or raise the limit with --max-file-size", what)}
+	return &Error{File: name, Message: fmt.Sprintf("is too large (%s); split it, or raise the limit with --max-file-size", what)}
 }
 
 // checkText refuses binary content: YAML and JSON are UTF-8 text, and NUL bytes or invalid

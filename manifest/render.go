@@ -1,4 +1,4 @@
-package cli
+package manifest
 
 import (
 	"bytes"
@@ -8,64 +8,95 @@ import (
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/wsguard/wsguard/defaults"
+	"github.com/wsguard/wsguard/internal/parallel"
 )
 
-// renderAll renders every document that gets defaults, on every core, and returns each file's
-// new content, in file order, with whether it changed. Documents without changes are copied
-// byte for byte, and so is everything between documents (separators, comments).
-func renderAll(files []*inputFile) (outputs [][]byte, changed []bool, errs []*InputError) {
-	var docs []*document
-	for _, f := range files {
-		for _, d := range f.docs {
-			if d.hasChanges() {
-				docs = append(docs, d)
-			}
-		}
-	}
-	forEach(len(docs), func(i int) {
-		d := docs[i]
-		candidates, err := d.render()
-		if err != nil {
-			d.renderErr = &InputError{File: d.file.name, Document: d.index, Line: d.contentLine, Message: err.Error()}
-			return
-		}
-		for _, text := range candidates {
-			if err = d.verify(text); err == nil {
-				d.rendered = text
-				return
-			}
-		}
-		d.renderErr = &InputError{File: d.file.name, Document: d.index, Line: d.contentLine, Message: err.Error()}
-	})
-	outputs, changed = make([][]byte, len(files)), make([]bool, len(files))
-	for i, f := range files {
-		var out bytes.Buffer
-		pos := 0
-		for _, d := range f.docs {
-			if d.renderErr != nil {
-				errs = append(errs, d.renderErr)
-			}
-			if d.rendered == nil {
-				continue
-			}
-			out.Write(f.data[pos:d.start])
-			out.Write(d.rendered)
-			pos, changed[i] = d.end, true
-		}
-		if !changed[i] {
-			outputs[i] = f.data
-			continue
-		}
-		out.Write(f.data[pos:])
-		outputs[i] = out.Bytes()
-	}
-	return outputs, changed, errs
+// Edit is what Render changes in one object.
+type Edit struct {
+	// Changes are JSON-patch operations ("add" or "replace") with paths relative to the object,
+	// applied in order. Their Rule is named when one cannot be applied.
+	Changes []defaults.Change
+	// Want is the object the changes must produce. Render decodes what it wrote, as kubectl
+	// would, and refuses a document that does not come out as Want.
+	Want *unstructured.Unstructured
 }
 
-func (d *document) hasChanges() bool {
-	for _, o := range d.objects {
-		if len(o.verdict.changes) > 0 {
+// Output is the content of one file after Render.
+type Output struct {
+	File *File
+	// Data is the new content, without a byte order mark; File.Data itself when unchanged.
+	Data []byte
+	// Changed reports whether any document of the file was edited.
+	Changed bool
+}
+
+// Render applies the edits to their objects' documents, on every core, and returns each file's
+// new content, in file order. Documents without edits are copied byte for byte, and so is
+// everything between documents (separators, comments). A document that cannot be edited, or
+// whose new text does not decode to the objects wanted, is an Error and keeps its old text.
+func Render(files []*File, edits map[*Object]Edit) ([]Output, []*Error) {
+	// One result per document to edit, filled concurrently: each call owns its document's.
+	type result struct {
+		text []byte
+		err  *Error
+	}
+	var docs []*Document
+	results := map[*Document]*result{}
+	for _, f := range files {
+		for _, d := range f.Docs {
+			if d.hasEdits(edits) {
+				docs = append(docs, d)
+				results[d] = &result{}
+			}
+		}
+	}
+	parallel.ForEach(len(docs), func(i int) {
+		d, res := docs[i], results[docs[i]]
+		candidates, err := d.render(edits)
+		if err == nil {
+			for _, text := range candidates {
+				if err = d.verify(text, edits); err == nil {
+					res.text = text
+					return
+				}
+			}
+		}
+		res.err = &Error{File: d.File.Name, Document: d.Index, Line: d.ContentLine, Message: err.Error()}
+	})
+	var errs []*Error
+	outputs := make([]Output, len(files))
+	for i, f := range files {
+		outputs[i] = Output{File: f, Data: f.Data}
+		var out bytes.Buffer
+		pos := 0
+		for _, d := range f.Docs {
+			res := results[d]
+			if res == nil {
+				continue
+			}
+			if res.err != nil {
+				errs = append(errs, res.err)
+				continue
+			}
+			out.Write(f.Data[pos:d.start])
+			out.Write(res.text)
+			pos, outputs[i].Changed = d.end, true
+		}
+		if outputs[i].Changed {
+			out.Write(f.Data[pos:])
+			outputs[i].Data = out.Bytes()
+		}
+	}
+	return outputs, errs
+}
+
+func (d *Document) hasEdits(edits map[*Object]Edit) bool {
+	for _, o := range d.Objects {
+		if len(edits[o].Changes) > 0 {
 			return true
 		}
 	}
@@ -77,22 +108,22 @@ func (d *document) hasChanges() bool {
 // the blank lines within the document and the whitespace after it are kept, and so is a
 // document end marker ("..."). Plainest: the encoder's output as it is, which is right even
 // where the layout cannot be kept (a block scalar that keeps its trailing newlines).
-func (d *document) render() ([][]byte, error) {
-	text := d.text()
+func (d *Document) render(edits map[*Object]Edit) ([][]byte, error) {
+	text := d.Text()
 	content := text // what the parser reads: the document without its end marker
-	if i := endMarker(text); !d.json && i >= 0 {
+	if i := endMarker(text); !d.JSON && i >= 0 {
 		content = text[:i]
 	}
 	body := bytes.TrimRight(content, " \t\r\n")
 	tail := text[len(body):]
-	if d.json {
-		out, err := d.renderJSON(body)
+	if d.JSON {
+		out, err := d.renderJSON(body, edits)
 		if err != nil {
 			return nil, err
 		}
 		return [][]byte{append(bytes.TrimRight(out, "\n"), tail...)}, nil
 	}
-	encoded, err := d.renderYAML(content)
+	encoded, err := d.renderYAML(content, edits)
 	if err != nil {
 		return nil, err
 	}
@@ -125,15 +156,15 @@ func endMarker(text []byte) int {
 
 // renderYAML applies the changes to the kyaml node tree of the document and encodes it again
 // with the document's own indentation and list style, so comments and key order survive.
-func (d *document) renderYAML(text []byte) ([]byte, error) {
+func (d *Document) renderYAML(text []byte, edits map[*Object]Edit) ([]byte, error) {
 	rn, err := yaml.Parse(string(text))
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse the document to apply defaults: %v", err)
 	}
 	root := rn.YNode()
-	for _, o := range d.objects {
-		for _, c := range o.verdict.changes {
-			if err := applyYAMLChange(root, c.Op, o.pointer+c.Path, c.Value); err != nil {
+	for _, o := range d.Objects {
+		for _, c := range edits[o].Changes {
+			if err := applyYAMLChange(root, c.Op, o.Pointer+c.Path, c.Value); err != nil {
 				return nil, fmt.Errorf("cannot apply the default of rule %s: %v", c.Rule, err)
 			}
 		}
@@ -232,11 +263,11 @@ func nextContentLine(lines []string) string {
 
 // renderJSON applies the changes as a JSON patch; the patch keeps key order, and the document
 // keeps its indentation (or stays on one line).
-func (d *document) renderJSON(body []byte) ([]byte, error) {
+func (d *Document) renderJSON(body []byte, edits map[*Object]Edit) ([]byte, error) {
 	var ops []map[string]any
-	for _, o := range d.objects {
-		for _, c := range o.verdict.changes {
-			ops = append(ops, map[string]any{"op": c.Op, "path": o.pointer + c.Path, "value": c.Value})
+	for _, o := range d.Objects {
+		for _, c := range edits[o].Changes {
+			ops = append(ops, map[string]any{"op": c.Op, "path": o.Pointer + c.Path, "value": c.Value})
 		}
 	}
 	raw, err := json.Marshal(ops)
@@ -271,11 +302,12 @@ func jsonIndent(body []byte) string {
 	return "  "
 }
 
-// verify decodes the rendered document as kubectl would and checks that every object is what
-// the webhook would have produced. It guards against any difference between the YAML that was
-// written and the patch that was meant: fix never writes what it cannot vouch for.
-func (d *document) verify(text []byte) error {
-	check := &document{file: &inputFile{name: d.file.name, data: text}, index: d.index, line: d.line, end: len(text), json: d.json}
+// verify decodes the rendered document as kubectl would and checks that every object is the
+// one wanted (unedited objects: as they were). It guards against any difference between the
+// YAML that was written and the patch that was meant: nothing is written that Render cannot
+// vouch for.
+func (d *Document) verify(text []byte, edits map[*Object]Edit) error {
+	check := &Document{File: &File{Name: d.File.Name, Data: text}, Index: d.Index, Line: d.Line, end: len(text), JSON: d.JSON}
 	v, err := check.value()
 	if err == nil {
 		err = check.setObjects(v)
@@ -283,12 +315,16 @@ func (d *document) verify(text []byte) error {
 	if err != nil {
 		return fmt.Errorf("internal error: the fixed document does not parse (%s); please report this", err.Message)
 	}
-	if len(check.objects) != len(d.objects) {
-		return fmt.Errorf("internal error: the fixed document holds %d objects instead of %d; please report this", len(check.objects), len(d.objects))
+	if len(check.Objects) != len(d.Objects) {
+		return fmt.Errorf("internal error: the fixed document holds %d objects instead of %d; please report this", len(check.Objects), len(d.Objects))
 	}
-	for i, o := range d.objects {
-		if !reflect.DeepEqual(check.objects[i].obj.Object, o.verdict.fixed.Object) {
-			return fmt.Errorf("internal error: the fixed %s %s differs from what the webhook would produce; please report this", o.obj.GetKind(), o.obj.GetName())
+	for i, o := range d.Objects {
+		want := o.Obj
+		if e, ok := edits[o]; ok && e.Want != nil {
+			want = e.Want
+		}
+		if !reflect.DeepEqual(check.Objects[i].Obj.Object, want.Object) {
+			return fmt.Errorf("internal error: the fixed %s %s differs from what the webhook would produce; please report this", o.Obj.GetKind(), o.Obj.GetName())
 		}
 	}
 	return nil

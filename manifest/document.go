@@ -1,4 +1,4 @@
-package cli
+package manifest
 
 import (
 	"bytes"
@@ -13,50 +13,53 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
-// document is one YAML document, or one JSON value, of a file.
-type document struct {
-	file  *inputFile
-	index int // 1-based, counting the documents of the file
-	line  int // 1-based line where the document's text starts
-	// contentLine is the first line that is not blank or a comment: where reports point.
-	contentLine int
-	// start and end delimit the document's text in file.data. Separator lines are outside, so
-	// that fix can replace a document and keep everything around it byte for byte.
+// Document is one YAML document, or one JSON value, of a file.
+type Document struct {
+	File *File
+	// Index is the document's 1-based number in its file.
+	Index int
+	// Line is the 1-based line where the document's text starts.
+	Line int
+	// ContentLine is the first line that is neither blank nor a comment: where reports point.
+	ContentLine int
+	// JSON is true for a value of a JSON stream, false for a YAML document.
+	JSON bool
+	// Objects are the Kubernetes objects of the document, in order: the document itself, or
+	// the items of a List. None for a document of only comments.
+	Objects []*Object
+
+	// start and end delimit the document's text in File.Data. Separator lines are outside, so
+	// that Render can replace a document and keep everything around it byte for byte.
 	start, end int
-	json       bool
-	objects    []*object
 
 	// Set by decode.
-	empty     bool        // only comments or blank lines
-	manifest  bool        // a mapping with apiVersion or kind
-	parseErr  *InputError // not valid YAML or JSON
-	objectErr *InputError // valid, but not a Kubernetes object
-
-	// Set by render, for fix.
-	rendered  []byte
-	renderErr *InputError
+	empty     bool   // only comments or blank lines
+	manifest  bool   // a mapping with apiVersion or kind
+	parseErr  *Error // not valid YAML or JSON
+	objectErr *Error // valid, but not a Kubernetes object
 }
 
-// object is one Kubernetes object of the input: a whole document, or an item of a List.
-type object struct {
-	doc *document
-	// pointer is where the object sits in its document, as a JSON pointer: "" for the document
+// Object is one Kubernetes object of the input: a whole document, or an item of a List.
+type Object struct {
+	Doc *Document
+	// Pointer is where the object sits in its document, as a JSON pointer: "" for the document
 	// itself, "/items/3" for an item of a List.
-	pointer string
-	// item is the index in the List's items, or -1.
-	item int
-	obj  *unstructured.Unstructured
-	// verdict is filled by judge.
-	verdict verdict
+	Pointer string
+	// Item is the index in the List's items, or -1.
+	Item int
+	// Obj is the object as decoded. Items of a typed list (ServiceList) that leave out
+	// apiVersion and kind, as the API server returns them, get the list's.
+	Obj *unstructured.Unstructured
 }
 
 // splitFile cuts a file into documents. A file whose first character is "{" is a stream of
-// JSON values, as kubectl decides; anything else is YAML.
-func splitFile(f *inputFile) ([]*document, []*InputError) {
-	if isJSONText(f.data) {
+// JSON values, as kubectl decides (with the very function it calls); anything else is YAML.
+func splitFile(f *File) ([]*Document, []*Error) {
+	if utilyaml.IsJSONBuffer(f.Data) {
 		return splitJSON(f)
 	}
 	return splitYAML(f)
@@ -64,7 +67,7 @@ func splitFile(f *inputFile) ([]*document, []*InputError) {
 
 // decode parses the document and records its objects or what is wrong with it. Documents are
 // independent, so decode runs for many of them at once.
-func (d *document) decode() {
+func (d *Document) decode() {
 	v, err := d.value()
 	switch {
 	case err != nil:
@@ -85,9 +88,9 @@ func (d *document) decode() {
 // kind (a CI workflow, Helm values, a pre-commit configuration) is not a manifest: it is
 // skipped, and finishFile reports that with skipped. Named on the command line, the same file
 // is an error, as it is for kubectl.
-func finishFile(f *inputFile, docs []*document, walked bool) (skipped bool, errs []*InputError) {
+func finishFile(f *File, docs []*Document, walked bool) (skipped bool, errs []*Error) {
 	values, manifests := 0, 0
-	var objectErrs []*InputError
+	var objectErrs []*Error
 	for _, d := range docs {
 		if d.parseErr != nil {
 			errs = append(errs, d.parseErr)
@@ -110,7 +113,7 @@ func finishFile(f *inputFile, docs []*document, walked bool) (skipped bool, errs
 	if errs = append(errs, objectErrs...); len(errs) > 0 {
 		return false, errs
 	}
-	f.docs = docs
+	f.Docs = docs
 	return false, nil
 }
 
@@ -129,15 +132,15 @@ func looksLikeObject(v any) bool {
 // splitYAML cuts a YAML stream at document separators exactly where kubectl does: at lines
 // that start with "---" followed by nothing but spaces or a comment. Anything else after "---"
 // is an error for kubectl, and so it is here.
-func splitYAML(f *inputFile) ([]*document, []*InputError) {
-	var docs []*document
-	data := f.data
+func splitYAML(f *File) ([]*Document, []*Error) {
+	var docs []*Document
+	data := f.Data
 	pos, line := 0, 1
 	bodyStart, bodyLine := 0, 1
 	emit := func(end int) {
 		if end > bodyStart {
-			docs = append(docs, &document{file: f, index: len(docs) + 1, line: bodyLine, start: bodyStart, end: end,
-				contentLine: bodyLine + firstContentLine(data[bodyStart:end])})
+			docs = append(docs, &Document{File: f, Index: len(docs) + 1, Line: bodyLine, start: bodyStart, end: end,
+				ContentLine: bodyLine + firstContentLine(data[bodyStart:end])})
 		}
 	}
 	for pos < len(data) {
@@ -152,7 +155,7 @@ func splitYAML(f *inputFile) ([]*document, []*InputError) {
 				if pos > bodyStart {
 					next++
 				}
-				return nil, []*InputError{{File: f.name, Line: line, Document: next,
+				return nil, []*Error{{File: f.Name, Line: line, Document: next,
 					Message: fmt.Sprintf("invalid YAML document separator %q: only spaces or a comment may follow ---", strings.TrimSpace(string(l)))}}
 			}
 			emit(pos)
@@ -165,14 +168,14 @@ func splitYAML(f *inputFile) ([]*document, []*InputError) {
 }
 
 // splitJSON cuts a stream of JSON values, as `kubectl get -o json` and kubectl apply read them.
-func splitJSON(f *inputFile) ([]*document, []*InputError) {
-	var docs []*document
-	dec := json.NewDecoder(bytes.NewReader(f.data))
+func splitJSON(f *File) ([]*Document, []*Error) {
+	var docs []*Document
+	dec := json.NewDecoder(bytes.NewReader(f.Data))
 	// Lines are counted from one document to the next, not from the start each time: a stream
 	// may hold thousands of documents.
 	counted, line := 0, 1
 	lineOf := func(offset int) int {
-		line += bytes.Count(f.data[counted:offset], []byte{'\n'})
+		line += bytes.Count(f.Data[counted:offset], []byte{'\n'})
 		counted = offset
 		return line
 	}
@@ -192,19 +195,19 @@ func splitJSON(f *inputFile) ([]*document, []*InputError) {
 			msg := err.Error()
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				msg = "unexpected end of input: the JSON value is not closed"
-				offset = len(f.data)
+				offset = len(f.Data)
 			}
-			return nil, []*InputError{{File: f.name, Document: len(docs) + 1, Line: lineAt(f.data, offset), Message: "invalid JSON: " + msg}}
+			return nil, []*Error{{File: f.Name, Document: len(docs) + 1, Line: lineAt(f.Data, offset), Message: "invalid JSON: " + msg}}
 		}
-		start := before + len(f.data[before:]) - len(bytes.TrimLeftFunc(f.data[before:], unicode.IsSpace))
+		start := before + len(f.Data[before:]) - len(bytes.TrimLeftFunc(f.Data[before:], unicode.IsSpace))
 		line := lineOf(start)
-		docs = append(docs, &document{file: f, index: len(docs) + 1, line: line, contentLine: line, start: start, end: int(dec.InputOffset()), json: true})
+		docs = append(docs, &Document{File: f, Index: len(docs) + 1, Line: line, ContentLine: line, start: start, end: int(dec.InputOffset()), JSON: true})
 	}
 }
 
-// text is the document's bytes.
-func (d *document) text() []byte {
-	return d.file.data[d.start:d.end]
+// Text is the document's text, without the separator lines around it.
+func (d *Document) Text() []byte {
+	return d.File.Data[d.start:d.end]
 }
 
 // firstContentLine counts the lines before the first one that is neither blank nor a comment.
@@ -224,9 +227,9 @@ func firstContentLine(text []byte) int {
 // decodes an admission request, so that the engine sees what the API server would send it.
 // YAML goes through sigs.k8s.io/yaml (YAML 1.1, like kubectl), so "on" or "yes" mean here what
 // they mean to kubectl. A document of only comments decodes to nil.
-func (d *document) value() (any, *InputError) {
-	data := d.text()
-	if !d.json {
+func (d *Document) value() (any, *Error) {
+	data := d.Text()
+	if !d.JSON {
 		converted, err := yaml.YAMLToJSON(data)
 		if err != nil {
 			return nil, d.yamlError(err)
@@ -235,25 +238,25 @@ func (d *document) value() (any, *InputError) {
 	}
 	var v any
 	if err := utiljson.Unmarshal(data, &v); err != nil {
-		return nil, &InputError{File: d.file.name, Document: d.index, Line: d.line, Message: "invalid JSON: " + err.Error()}
+		return nil, &Error{File: d.File.Name, Document: d.Index, Line: d.Line, Message: "invalid JSON: " + err.Error()}
 	}
 	return v, nil
 }
 
 // setObjects records the objects of a decoded document.
-func (d *document) setObjects(v any) *InputError {
+func (d *Document) setObjects(v any) *Error {
 	objs, err := objectsOf(d, v, "", -1, "", "")
 	if err != nil {
-		return &InputError{File: d.file.name, Document: d.index, Line: d.contentLine, Message: err.Error()}
+		return &Error{File: d.File.Name, Document: d.Index, Line: d.ContentLine, Message: err.Error()}
 	}
-	d.objects = objs
+	d.Objects = objs
 	return nil
 }
 
 // objectsOf returns the object v, or the items of a List, in order. Items of a typed list
 // (ServiceList) may leave out apiVersion and kind, as the API server returns them; they are
 // filled in from the list for judging only.
-func objectsOf(d *document, v any, pointer string, item int, listAPIVersion, listItemKind string) ([]*object, error) {
+func objectsOf(d *Document, v any, pointer string, item int, listAPIVersion, listItemKind string) ([]*Object, error) {
 	where := "the document"
 	if item >= 0 {
 		where = fmt.Sprintf("items[%d]", item)
@@ -281,13 +284,13 @@ func objectsOf(d *document, v any, pointer string, item int, listAPIVersion, lis
 	}
 	items, isList := m["items"].([]any)
 	if !isList || !strings.HasSuffix(u.GetKind(), "List") {
-		return []*object{{doc: d, pointer: pointer, item: item, obj: u}}, nil
+		return []*Object{{Doc: d, Pointer: pointer, Item: item, Obj: u}}, nil
 	}
 	itemKind := ""
 	if u.GetKind() != "List" {
 		itemKind = strings.TrimSuffix(u.GetKind(), "List")
 	}
-	var out []*object
+	var out []*Object
 	for i, it := range items {
 		objs, err := objectsOf(d, it, pointer+"/items/"+strconv.Itoa(i), i, u.GetAPIVersion(), itemKind)
 		if err != nil {
@@ -314,26 +317,26 @@ func describeJSONType(v any) string {
 // yamlLine finds the line numbers that YAML parser errors carry ("yaml: line 3: ...").
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
-// yamlError turns a parser error into an InputError whose line numbers count from the start of
+// yamlError turns a parser error into an Error whose line numbers count from the start of
 // the file, not of the document.
-func (d *document) yamlError(err error) *InputError {
+func (d *Document) yamlError(err error) *Error {
 	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	first := 0
 	msg = yamlLine.ReplaceAllStringFunc(msg, func(s string) string {
 		n, _ := strconv.Atoi(yamlLine.FindStringSubmatch(s)[1])
-		n += d.line - 1
+		n += d.Line - 1
 		if first == 0 {
 			first = n
 		}
 		return "line " + strconv.Itoa(n)
 	})
 	if first == 0 {
-		first = d.line
+		first = d.Line
 	}
 	// The line is in the position already; keep it in the text only when there are several.
 	if strings.Count(msg, "line ") == 1 {
 		msg = strings.TrimPrefix(msg, "line "+strconv.Itoa(first)+": ")
 	}
-	return &InputError{File: d.file.name, Document: d.index, Line: first, Message: "invalid YAML: " + strings.ReplaceAll(msg, "\n", " ")}
+	return &Error{File: d.File.Name, Document: d.Index, Line: first, Message: "invalid YAML: " + strings.ReplaceAll(msg, "\n", " ")}
 }

@@ -1,14 +1,22 @@
-package cli
+package manifest
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/wsguard/wsguard/internal/testsupport"
+)
+
+// The manifests the tests build on.
+const (
+	chatService = testsupport.ChatService
+	configMap   = testsupport.ConfigMap
 )
 
 // parse splits and decodes data as a file named on the command line.
-func parse(t *testing.T, data string) (*inputFile, []*InputError) {
+func parse(t *testing.T, data string) (*File, []*Error) {
 	t.Helper()
-	f := &inputFile{name: "in.yaml", data: []byte(data)}
+	f := &File{Name: "in.yaml", Data: []byte(data)}
 	docs, errs := splitFile(f)
 	if len(errs) > 0 {
 		return f, errs
@@ -55,9 +63,9 @@ func TestDocuments(t *testing.T) {
 				t.Fatalf("errors: %v", errs)
 			}
 			var got []obj
-			for _, d := range f.docs {
-				for _, o := range d.objects {
-					got = append(got, obj{o.obj.GetKind(), o.obj.GetName(), o.pointer, d.index, d.contentLine})
+			for _, d := range f.Docs {
+				for _, o := range d.Objects {
+					got = append(got, obj{o.Obj.GetKind(), o.Obj.GetName(), o.Pointer, d.Index, d.ContentLine})
 				}
 			}
 			if len(got) != len(tt.want) {
@@ -110,8 +118,8 @@ func TestDocumentErrors(t *testing.T) {
 			if got := errs[0].Error(); got != tt.want {
 				t.Errorf("error =\n  %s\nwant\n  %s", got, tt.want)
 			}
-			if f.docs != nil {
-				t.Errorf("a file with errors keeps documents: %d", len(f.docs))
+			if f.Docs != nil {
+				t.Errorf("a file with errors keeps documents: %d", len(f.Docs))
 			}
 		})
 	}
@@ -119,7 +127,7 @@ func TestDocumentErrors(t *testing.T) {
 
 func TestNonManifestFilesAreSkippedOnlyInWalks(t *testing.T) {
 	workflow := "name: ci\non: [push]\njobs:\n  check:\n    runs-on: ubuntu-latest\n"
-	f := &inputFile{name: "ci.yml", data: []byte(workflow)}
+	f := &File{Name: "ci.yml", Data: []byte(workflow)}
 	docs, _ := splitFile(f)
 	for _, d := range docs {
 		d.decode()
@@ -131,7 +139,7 @@ func TestNonManifestFilesAreSkippedOnlyInWalks(t *testing.T) {
 		t.Errorf("named: skipped = %v, errs = %v; want one error", skipped, errs)
 	}
 	// One object among plain YAML makes the file a manifest with a mistake, even in a walk.
-	f = &inputFile{name: "mixed.yaml", data: []byte(configMap + "---\n" + workflow)}
+	f = &File{Name: "mixed.yaml", Data: []byte(configMap + "---\n" + workflow)}
 	docs, _ = splitFile(f)
 	for _, d := range docs {
 		d.decode()

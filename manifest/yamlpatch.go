@@ -1,4 +1,4 @@
-package cli
+package manifest
 
 import (
 	"fmt"
@@ -15,6 +15,16 @@ import (
 // applyYAMLChange applies one JSON-patch "add" or "replace" to a YAML node tree. It edits only
 // the node at the path: every other node keeps its comments, key order and style, and a new key
 // goes after the existing ones.
+//
+// kyaml finds the nodes, appends new fields (its FieldSetter) and list elements (its
+// ElementAppender). This thin wrapper does what JSON patch needs and kyaml does not:
+//   - a replaced value keeps the comments of the old one, which belong to the field, and its own
+//     style: FieldSetter writes a new value over an existing one with the old value's style and
+//     without its comments (a plain 30 replaced by the string "yes" would come out as yes, a
+//     boolean to kubectl's YAML 1.1), and it deletes a field set to null;
+//   - YAML aliases and merge keys are refused rather than written through: an edit through an
+//     alias would change every place that refers to its anchor;
+//   - a list element is inserted or replaced by index (kyaml's setters find elements by key).
 func applyYAMLChange(root *yaml.Node, op, pointer string, value any) error {
 	segs, err := defaults.SplitJSONPointer(pointer)
 	if err != nil {
@@ -36,72 +46,70 @@ func applyYAMLChange(root *yaml.Node, op, pointer string, value any) error {
 	last := segs[len(segs)-1]
 	switch parent.Kind {
 	case yaml.MappingNode:
-		return setMappingValue(parent, op, pointer, last, node)
+		return setMappingValue(yaml.NewRNode(parent), op, pointer, last, node)
 	case yaml.SequenceNode:
-		return setSequenceValue(parent, op, pointer, last, node)
+		return setSequenceValue(yaml.NewRNode(parent), op, pointer, last, node)
 	default:
 		return fmt.Errorf("%s %s: the parent is not a mapping or a list", op, pointer)
 	}
 }
 
-func setMappingValue(m *yaml.Node, op, pointer, key string, node *yaml.Node) error {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value != key {
-			continue
-		}
-		old := m.Content[i+1]
+func setMappingValue(m *yaml.RNode, op, pointer, key string, node *yaml.Node) error {
+	if field := m.Field(key); field != nil {
+		old := field.Value.YNode()
 		if old.Kind == yaml.AliasNode {
 			return fmt.Errorf("%s %s: %w", op, pointer, errAlias(old))
 		}
 		// Comments on the old value belong to the field, not to the value: keep them.
 		node.HeadComment, node.LineComment, node.FootComment = old.HeadComment, old.LineComment, old.FootComment
-		m.Content[i+1] = node
+		field.Value.SetYNode(node)
 		return nil
 	}
 	if op == "replace" {
 		return fmt.Errorf("replace %s: the field does not exist", pointer)
 	}
-	m.Content = append(m.Content, stringNode(key), node)
-	return nil
+	value := yaml.NewRNode(node)
+	value.ShouldKeep = true // an explicit null is written, not taken for "delete the field"
+	// The key is quoted where kubectl's YAML 1.1 would read it as something else than a string.
+	// OverrideStyle keeps the value's style, which yamlValue chose for the same reason.
+	_, err := m.Pipe(yaml.FieldSetter{Name: key, Value: value, OverrideStyle: true, AppendKeyStyle: stringNode(key).Style})
+	return err
 }
 
-func setSequenceValue(s *yaml.Node, op, pointer, seg string, node *yaml.Node) error {
-	if seg == "-" && op == "add" {
-		s.Content = append(s.Content, node)
-		return nil
+func setSequenceValue(s *yaml.RNode, op, pointer, seg string, node *yaml.Node) error {
+	content := s.Content()
+	if seg == "-" && op == "add" || seg == strconv.Itoa(len(content)) && op == "add" {
+		_, err := s.Pipe(yaml.Append(node))
+		return err
 	}
 	i, err := strconv.Atoi(seg)
-	if err != nil || i < 0 || i > len(s.Content) || (i == len(s.Content) && op == "replace") {
+	if err != nil || i < 0 || i >= len(content) {
 		return fmt.Errorf("%s %s: no list element %q", op, pointer, seg)
 	}
 	if op == "add" {
-		s.Content = append(s.Content[:i], append([]*yaml.Node{node}, s.Content[i:]...)...)
+		s.YNode().Content = slices.Insert(content, i, node)
 		return nil
 	}
-	s.Content[i] = node
+	content[i] = node
 	return nil
 }
 
 // yamlChild returns the child of a mapping or list. Aliases are refused rather than followed:
-// writing through one would change every place that refers to its anchor.
+// writing through one would change every place that refers to its anchor. So are fields that
+// only a merge key (<<) provides.
 func yamlChild(n *yaml.Node, seg string) (*yaml.Node, error) {
 	var child *yaml.Node
 	switch n.Kind {
 	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == seg {
-				child = n.Content[i+1]
-				break
-			}
-		}
-		if child == nil {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == "<<" {
-					return nil, fmt.Errorf("the field comes from a YAML merge key (<<); write it out in place to let wsguard fix it")
-				}
+		rn := yaml.NewRNode(n)
+		field := rn.Field(seg)
+		if field == nil {
+			if rn.Field("<<") != nil {
+				return nil, fmt.Errorf("the field comes from a YAML merge key (<<); write it out in place to let wsguard fix it")
 			}
 			return nil, fmt.Errorf("the field does not exist")
 		}
+		child = field.Value.YNode()
 	case yaml.SequenceNode:
 		i, err := strconv.Atoi(seg)
 		if err != nil || i < 0 || i >= len(n.Content) {

@@ -1,0 +1,76 @@
+package manifest
+
+import (
+	"io"
+
+	"github.com/wsguard/wsguard/internal/parallel"
+)
+
+// Input is what Load read.
+type Input struct {
+	// Files are the files read without error that hold Kubernetes objects, in input order.
+	Files []*File
+	// Found counts the files the paths named or the walks found, read or not.
+	Found int
+	// Skipped names the files of directory walks that hold YAML but no Kubernetes object (a CI
+	// workflow, Helm values): they are left out, not errors.
+	Skipped []string
+	// Errors are everything that could not be read, in input order. A file with an error keeps
+	// none of its documents.
+	Errors []*Error
+}
+
+// Load reads paths as kubectl apply -f reads them: "-" is stdin (read from the stdin given); a
+// file is read whatever its name; a directory is walked recursively in lexical order for .yaml,
+// .yml and .json files, leaving out hidden files and folders, each file once. A file (or stdin)
+// larger than maxFileSize bytes, or not UTF-8 text, is an error before it is parsed. Documents
+// are decoded on every core.
+func Load(paths []string, stdin io.Reader, maxFileSize int64) *Input {
+	sources, errs := collectFiles(paths)
+	in := &Input{Found: len(sources), Errors: errs}
+	type split struct {
+		file   *File
+		walked bool
+		docs   []*Document
+	}
+	var splits []split
+	var docs []*Document
+	for _, src := range sources {
+		f, err := readInput(src.path, stdin, maxFileSize)
+		if err != nil {
+			in.Errors = append(in.Errors, err)
+			continue
+		}
+		fileDocs, errs := splitFile(f)
+		if len(errs) > 0 {
+			in.Errors = append(in.Errors, errs...)
+			continue
+		}
+		splits = append(splits, split{f, src.walked, fileDocs})
+		docs = append(docs, fileDocs...)
+	}
+	parallel.ForEach(len(docs), func(i int) { docs[i].decode() })
+	for _, s := range splits {
+		skipped, errs := finishFile(s.file, s.docs, s.walked)
+		switch {
+		case skipped:
+			in.Skipped = append(in.Skipped, s.file.Name)
+		case len(errs) > 0:
+			in.Errors = append(in.Errors, errs...)
+		default:
+			in.Files = append(in.Files, s.file)
+		}
+	}
+	return in
+}
+
+// Objects lists the objects of every file, in input order.
+func (in *Input) Objects() []*Object {
+	var out []*Object
+	for _, f := range in.Files {
+		for _, d := range f.Docs {
+			out = append(out, d.Objects...)
+		}
+	}
+	return out
+}
