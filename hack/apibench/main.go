@@ -26,6 +26,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wsguard/wsguard/hack/loadgen/proc"
+	"github.com/wsguard/wsguard/internal/testenv"
 	"github.com/wsguard/wsguard/server"
 	"github.com/wsguard/wsguard/webhooks"
 )
@@ -69,7 +70,7 @@ func mainErr() error {
 	defer os.RemoveAll(tmp)
 	if *binary == "" {
 		step("building wsguard")
-		if *binary, err = proc.Build(".", tmp); err != nil {
+		if *binary, err = testenv.BuildWsguard(".", tmp); err != nil {
 			return err
 		}
 	}
@@ -135,7 +136,7 @@ func mainErr() error {
 			}
 		}
 	}
-	callsBefore, timeBefore, err := w.HandlerTime()
+	callsBefore, timeBefore, err := proc.HandlerTime(w.MetricsURL)
 	if err != nil {
 		return fmt.Errorf("reading wsguard's metrics: %w", err)
 	}
@@ -158,7 +159,7 @@ func mainErr() error {
 		fmt.Printf("round %d: %s; load average %s\n", r+1, res.line(), proc.LoadAverage())
 		results = append(results, res)
 	}
-	calls, spent, err := w.HandlerTime()
+	calls, spent, err := proc.HandlerTime(w.MetricsURL)
 	if err != nil {
 		return fmt.Errorf("reading wsguard's metrics: %w", err)
 	}

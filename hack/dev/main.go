@@ -8,15 +8,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"net/http"
+	"io/fs"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/wsguard/wsguard/internal/testenv"
 )
@@ -60,53 +59,33 @@ func run() error {
 		}
 	}()
 
-	certDir := filepath.Join(*dir, "certs")
-	step("creating a serving certificate in " + certDir)
-	caPEM, err := testenv.WriteServingCertificate(certDir, "127.0.0.1", "localhost")
-	if err != nil {
-		return err
-	}
 	kubeconfig := filepath.Join(*dir, "kubeconfig")
 	if err := env.WriteKubeconfig(kubeconfig); err != nil {
 		return err
 	}
 
-	step("starting wsguard on https://127.0.0.1:" + fmt.Sprint(*port))
-	cmd := exec.Command(*binary, "serve",
-		"--kubeconfig", kubeconfig,
-		"--cert-dir", certDir,
-		"--webhook-port", fmt.Sprint(*port),
-		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", *probePort),
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", *metricsPort),
-		"--log-format", "console",
-		"--log-level", "2",
-	)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	// wsguard gets its own process group, so that Ctrl-C reaches only this program, which then
-	// stops wsguard before the control plane. If this program dies without cleaning up, the
-	// kernel still stops wsguard.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s (run `make build` first): %w", *binary, err)
+	certDir := filepath.Join(*dir, "certs")
+	step(fmt.Sprintf("starting wsguard on https://127.0.0.1:%d (serving certificate in %s)", *port, certDir))
+	w, err := testenv.StartWsguard(ctx, testenv.WsguardOptions{
+		Binary: *binary, Kubeconfig: kubeconfig, CertDir: certDir,
+		WebhookPort: *port, ProbePort: *probePort, MetricsPort: *metricsPort,
+		LogFormat: "console", LogLevel: "2", Output: os.Stderr,
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w (run `make build` first)", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		step("stopping wsguard")
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(35 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	if err := waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/readyz", *probePort), exited); err != nil {
+	if err != nil {
 		return err
 	}
+	defer func() {
+		step("stopping wsguard")
+		if err := w.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "wsguard: %v\n", err)
+		}
+	}()
 
 	step("installing the webhook configurations and the opted-in namespace demo")
-	if err := env.InstallWebhooks(ctx, fmt.Sprintf("https://127.0.0.1:%d", *port), caPEM, nil); err != nil {
+	if err := env.InstallWebhooks(ctx, w.URL, w.CA, nil); err != nil {
 		return err
 	}
 	if err := env.CreateNamespace(ctx, "demo", true, nil); err != nil {
@@ -137,35 +116,8 @@ Press Ctrl-C to stop everything.
 	case <-ctx.Done():
 		fmt.Println()
 		return nil
-	case err := <-exited:
-		exited <- err // let the deferred stop see it
-		if ctx.Err() != nil {
-			return nil // stopped by Ctrl-C
-		}
-		return fmt.Errorf("wsguard exited: %v", err)
-	}
-}
-
-// waitReady polls wsguard's readiness endpoint until it answers 200.
-func waitReady(ctx context.Context, url string, exited chan error) error {
-	deadline := time.After(60 * time.Second)
-	for {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			return fmt.Errorf("wsguard exited before it was ready: %v", err)
-		case <-deadline:
-			return fmt.Errorf("wsguard was not ready within 60s (%s)", url)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+	case <-w.Exited():
+		return errors.New("wsguard exited on its own: see its log above")
 	}
 }
 

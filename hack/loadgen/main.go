@@ -106,7 +106,7 @@ func measure(ctx context.Context, o options) error {
 	defer os.RemoveAll(tmp)
 	if o.binary == "" {
 		step("building wsguard")
-		if o.binary, err = proc.Build(".", tmp); err != nil {
+		if o.binary, err = testenv.BuildWsguard(".", tmp); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wsguard/wsguard/hack/loadgen/proc"
+	"github.com/wsguard/wsguard/internal/testenv"
 )
 
 // levelResult is one level of one round, with wsguard's peak memory during it and the CPU
@@ -35,7 +36,7 @@ func (r levelResult) String() string {
 
 // level warms up the connections, then measures one level. wsguard's peak memory is reset
 // first, so that VmHWM afterwards is the peak of this level.
-func level(ctx context.Context, w *proc.Wsguard, reviews []review, o options, l load) (levelResult, error) {
+func level(ctx context.Context, w *testenv.Wsguard, reviews []review, o options, l load) (levelResult, error) {
 	c, err := client(w.CA, l.concurrency)
 	if err != nil {
 		return levelResult{}, err

@@ -1,6 +1,7 @@
-// Package testenv starts a real control plane (kube-apiserver and etcd from envtest) and wires
-// wsguard's webhook configurations to a wsguard server running on this machine. `make run`,
-// the envtest suite and the end-to-end suite all use it, so they exercise the same wiring.
+// Package testenv starts a real control plane (kube-apiserver and etcd from envtest), runs the
+// wsguard binary against it (StartWsguard) and wires wsguard's webhook configurations to a
+// wsguard server running on this machine. `make run`, the envtest suite, the end-to-end suite
+// and the benchmark programs all use it, so they exercise the same wiring.
 package testenv
 
 import (

@@ -1,140 +1,47 @@
 // Package proc runs the real `wsguard serve` process for the benchmark programs (hack/loadgen
-// and hack/apibench) and reads its memory from /proc. It starts wsguard the way the end-to-end
-// suite does: its own process, a kubeconfig for an envtest control plane, a throwaway serving
-// certificate, production logging.
+// and hack/apibench), through the launcher `make run` and the end-to-end suite use too
+// (testenv.StartWsguard), with production logging; and it reads what a process uses from /proc.
 package proc
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wsguard/wsguard/internal/testenv"
 )
 
-// Wsguard is a running `wsguard serve` process.
-type Wsguard struct {
-	// URL is the webhook server's base address, https://127.0.0.1:port.
-	URL string
-	// MetricsURL is the address of wsguard's Prometheus endpoint.
-	MetricsURL string
-	// CA is the PEM certificate that signed the serving certificate.
-	CA  []byte
-	cmd *exec.Cmd
-	// exited receives the process's exit once; Stop and Start's readiness wait read it.
-	exited chan error
-	log    *os.File
-}
-
-// Build compiles the wsguard command of the module rooted at moduleDir into dir.
-func Build(moduleDir, dir string) (string, error) {
-	binary := filepath.Join(dir, "wsguard")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Dir = moduleDir
-	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building wsguard: %v\n%s", err, out)
-	}
-	return binary, nil
-}
-
-// Start runs binary as `wsguard serve` against the control plane of kubeconfig, with logs in
-// dir/wsguard.log, and waits until /readyz answers 200 (the webhook server serves and the
-// caches have synced). The process dies with this program even if Stop is never called.
-func Start(ctx context.Context, binary, kubeconfig, dir string) (*Wsguard, error) {
-	certDir := filepath.Join(dir, "certs")
-	ca, err := testenv.WriteServingCertificate(certDir, "127.0.0.1")
+// Start runs binary as `wsguard serve` (testenv.StartWsguard) with production settings: JSON
+// logs at info level, into dir/wsguard.log, and metrics served (and read only at the end). Its
+// serving certificate is written into dir/certs. It returns once wsguard is ready.
+func Start(ctx context.Context, binary, kubeconfig, dir string) (*testenv.Wsguard, error) {
+	logPath := filepath.Join(dir, "wsguard.log")
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	port, err := testenv.FreePort()
+	defer logFile.Close() // wsguard writes through its own descriptor
+	w, err := testenv.StartWsguard(ctx, testenv.WsguardOptions{
+		Binary: binary, Kubeconfig: kubeconfig, CertDir: filepath.Join(dir, "certs"),
+		LogFormat: "json", LogLevel: "info", Output: logFile,
+	})
 	if err != nil {
-		return nil, err
-	}
-	probePort, err := testenv.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	metricsPort, err := testenv.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	logFile, err := os.Create(filepath.Join(dir, "wsguard.log"))
-	if err != nil {
-		return nil, err
-	}
-	// Production settings: JSON logs at info level, metrics served (and read only at the end).
-	cmd := exec.Command(binary, "serve", "--kubeconfig", kubeconfig, "--cert-dir", certDir,
-		"--webhook-port", strconv.Itoa(port), "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort),
-		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort),
-		"--log-format", "json", "--log-level", "info")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", binary, err)
-	}
-	w := &Wsguard{URL: fmt.Sprintf("https://127.0.0.1:%d", port), MetricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort), CA: ca, cmd: cmd, exited: make(chan error, 1), log: logFile}
-	go func() { w.exited <- cmd.Wait() }()
-	if err := w.waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/readyz", probePort)); err != nil {
-		_ = w.Stop()
-		return nil, err
+		return nil, fmt.Errorf("%w; see %s", err, logPath)
 	}
 	return w, nil
 }
 
-func (w *Wsguard) waitReady(ctx context.Context, url string) error {
-	deadline := time.After(60 * time.Second)
-	for {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-w.exited:
-			w.exited <- err
-			return fmt.Errorf("wsguard exited before it was ready (%v); see %s", err, w.log.Name())
-		case <-deadline:
-			return fmt.Errorf("wsguard was not ready within 60s; see %s", w.log.Name())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// PID is the process ID of wsguard.
-func (w *Wsguard) PID() int { return w.cmd.Process.Pid }
-
-// Stop sends SIGTERM, as Kubernetes does, and waits for the process to exit (SIGKILL after 40s).
-func (w *Wsguard) Stop() error {
-	defer w.log.Close()
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-w.exited:
-		return err
-	case <-time.After(40 * time.Second):
-		_ = w.cmd.Process.Kill()
-		<-w.exited
-		return errors.New("wsguard did not stop within 40s of SIGTERM and was killed")
-	}
-}
-
-// HandlerTime reads wsguard_admission_duration_seconds from wsguard's metrics: how many
-// admission requests the handlers answered, and the time they spent in total.
-func (w *Wsguard) HandlerTime() (count int64, total time.Duration, err error) {
-	resp, err := http.Get(w.MetricsURL)
+// HandlerTime reads wsguard_admission_duration_seconds from wsguard's metrics at metricsURL:
+// how many admission requests the handlers answered, and the time they spent in total.
+func HandlerTime(metricsURL string) (count int64, total time.Duration, err error) {
+	resp, err := http.Get(metricsURL)
 	if err != nil {
 		return 0, 0, err
 	}
