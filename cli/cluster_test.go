@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wsguard/wsguard/internal/testenv"
+	"github.com/wsguard/wsguard/internal/testsupport"
 	"github.com/wsguard/wsguard/server"
 )
 
@@ -22,7 +22,7 @@ import (
 type cluster struct {
 	env      *testenv.Env
 	client   client.Client
-	warnings *warningRecorder
+	warnings *testsupport.WarningRecorder
 }
 
 // startCluster starts the control plane with the mesh and Gateway API CRDs and wsguard, and
@@ -92,7 +92,7 @@ func startCluster(t *testing.T) *cluster {
 	if err := env.InstallWebhooks(ctx, fmt.Sprintf("https://127.0.0.1:%d", webhookPort), caPEM, nil); err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{env: env, warnings: &warningRecorder{}}
+	c := &cluster{env: env, warnings: &testsupport.WarningRecorder{}}
 	cfg := rest.CopyConfig(env.Config)
 	cfg.WarningHandler = c.warnings
 	if c.client, err = client.New(cfg, client.Options{}); err != nil {
@@ -107,31 +107,9 @@ func startCluster(t *testing.T) *cluster {
 func (c *cluster) dryRun(ctx context.Context, obj *unstructured.Unstructured, namespace string) (*unstructured.Unstructured, []string, error) {
 	obj = obj.DeepCopy()
 	obj.SetNamespace(namespace)
-	c.warnings.take()
+	c.warnings.Take()
 	err := c.client.Create(ctx, obj, client.DryRunAll)
-	return obj, c.warnings.take(), err
-}
-
-// warningRecorder keeps the admission warnings the API server passes on, as kubectl prints
-// them.
-type warningRecorder struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (w *warningRecorder) HandleWarningHeader(_ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.list = append(w.list, text)
-}
-
-// take returns and forgets the warnings recorded so far.
-func (w *warningRecorder) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	l := w.list
-	w.list = nil
-	return l
+	return obj, c.warnings.Take(), err
 }
 
 // waitFor polls check until it succeeds, failing the test with the last error after a minute.

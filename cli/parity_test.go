@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,10 +20,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 
 	"github.com/wsguard/wsguard/cli"
+	"github.com/wsguard/wsguard/internal/testsupport"
 	"github.com/wsguard/wsguard/webhooks"
 )
 
@@ -102,7 +100,7 @@ func TestParityWithTheWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitForCaches(t, ctx, c)
-	probe := object(t, "apiVersion: v1\nkind: Service\nmetadata: {name: probe}\nspec:\n  ports: [{name: ws, port: 80}]\n")
+	probe := testsupport.Object(t, "apiVersion: v1\nkind: Service\nmetadata: {name: probe}\nspec:\n  ports: [{name: ws, port: 80}]\n")
 	for _, tg := range targets {
 		waitFor(t, "the API server to see "+tg.namespace+" opt in", func() error { return defaulted(ctx, c, probe, tg.namespace) })
 	}
@@ -228,13 +226,13 @@ func waitForCaches(t *testing.T, ctx context.Context, c *cluster) {
 		"apiVersion: v1\nkind: Service\nmetadata: {name: selector, namespace: parity-barrier}\nspec:\n  selector: {app: barrier}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n",
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: named-port, namespace: parity-barrier}\nspec:\n  selector: {matchLabels: {app: named-port}}\n  template:\n    metadata: {labels: {app: named-port}}\n    spec: {containers: [{name: app, image: example.com/app:1, ports: [{name: ws, containerPort: 9000}]}]}\n",
 	} {
-		if err := c.client.Create(ctx, object(t, manifest)); err != nil {
+		if err := c.client.Create(ctx, testsupport.Object(t, manifest)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// IngressClasses and Ingresses: a Service gets Traefik's sticky cookie only once the webhook
 	// sees the Ingress that routes to it and the IngressClass that makes that Ingress Traefik's.
-	service := object(t, "apiVersion: v1\nkind: Service\nmetadata: {name: barrier}\nspec:\n  ports: [{name: ws, port: 80}]\n")
+	service := testsupport.Object(t, "apiVersion: v1\nkind: Service\nmetadata: {name: barrier}\nspec:\n  ports: [{name: ws, port: 80}]\n")
 	waitFor(t, "the webhook's Ingress and IngressClass caches", func() error {
 		got, _, err := c.dryRun(ctx, service, ns)
 		if err != nil {
@@ -246,7 +244,7 @@ func waitForCaches(t *testing.T, ctx context.Context, c *cluster) {
 		return nil
 	})
 	// Services: a Deployment with an unnamed port is WebSocket only through the Service above.
-	deployment := object(t, `apiVersion: apps/v1
+	deployment := testsupport.Object(t, `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: barrier}
 spec:
@@ -258,7 +256,7 @@ spec:
 	waitFor(t, "the webhook's Service cache", func() error { return defaulted(ctx, c, deployment, ns) })
 	// Deployments: a Linkerd Server is WebSocket only through the Deployment above, and then
 	// denied for declaring HTTP/2.
-	server := object(t, "apiVersion: policy.linkerd.io/v1beta3\nkind: Server\nmetadata: {name: barrier}\nspec:\n  podSelector: {matchLabels: {app: named-port}}\n  port: 9000\n  proxyProtocol: HTTP/2\n")
+	server := testsupport.Object(t, "apiVersion: policy.linkerd.io/v1beta3\nkind: Server\nmetadata: {name: barrier}\nspec:\n  podSelector: {matchLabels: {app: named-port}}\n  port: 9000\n  proxyProtocol: HTTP/2\n")
 	waitFor(t, "the webhook's Deployment cache", func() error {
 		if _, _, err := c.dryRun(ctx, server, ns); !apierrors.IsInvalid(err) {
 			return fmt.Errorf("not denied yet: %v", err)
@@ -279,15 +277,6 @@ func defaulted(ctx context.Context, c *cluster, obj *unstructured.Unstructured, 
 	return nil
 }
 
-func object(t *testing.T, manifest string) *unstructured.Unstructured {
-	t.Helper()
-	var m map[string]any
-	if err := yaml.Unmarshal([]byte(manifest), &m); err != nil {
-		t.Fatal(err)
-	}
-	return &unstructured.Unstructured{Object: m}
-}
-
 func key(u *unstructured.Unstructured) string {
 	return u.GetKind() + "/" + u.GetName()
 }
@@ -305,7 +294,7 @@ func readExamples(t *testing.T) []*unstructured.Unstructured {
 		if err != nil {
 			return err
 		}
-		objs, err := decodeStream(data)
+		objs, err := testsupport.Objects(data)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -322,24 +311,6 @@ func readExamples(t *testing.T) []*unstructured.Unstructured {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// decodeStream decodes a YAML or JSON stream; documents without a kind (CI configuration
-// among the examples) are left out.
-func decodeStream(data []byte) ([]*unstructured.Unstructured, error) {
-	var out []*unstructured.Unstructured
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	for {
-		var m map[string]any
-		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-			return out, nil
-		} else if err != nil {
-			return nil, err
-		}
-		if m != nil && m["kind"] != nil {
-			out = append(out, &unstructured.Unstructured{Object: m})
-		}
-	}
 }
 
 // checkExamples runs `wsguard check -o json` over examples/.
@@ -364,7 +335,7 @@ func fixExamples(t *testing.T) map[string]*unstructured.Unstructured {
 	if code := cli.Fix([]string{"-f", examplesDir}, strings.NewReader(""), &stdout, &stderr); code == cli.ExitUsage {
 		t.Fatalf("fix failed:\n%s", stderr.String())
 	}
-	objs, err := decodeStream(stdout.Bytes())
+	objs, err := testsupport.Objects(stdout.Bytes())
 	if err != nil {
 		t.Fatalf("fix printed a stream kubectl cannot read: %v", err)
 	}

@@ -11,9 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/zapr"
@@ -35,6 +33,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/wsguard/wsguard/defaults"
+	"github.com/wsguard/wsguard/internal/testsupport"
 )
 
 // BenchmarkHandler measures one AdmissionReview through the webhook server's handler as
@@ -85,11 +84,11 @@ func BenchmarkHandler(b *testing.B) {
 					}
 					b.SetBytes(int64(len(body)))
 					b.ReportAllocs()
-					start := benchCPUTime(b)
+					start := testsupport.CPUTime(b)
 					for b.Loop() {
 						benchServe(b, mux, path, body)
 					}
-					b.ReportMetric(float64(benchCPUTime(b)-start)/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(testsupport.CPUTime(b)-start)/float64(b.N), "cpu-ns/op")
 				})
 			}
 		})
@@ -134,18 +133,6 @@ func (w *benchWriter) Header() http.Header         { return w.header }
 func (w *benchWriter) WriteHeader(status int)      { w.status = status }
 func (w *benchWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
 
-// benchCPUTime is the CPU time (user and system, every thread, the garbage collector's too)
-// the benchmark process has used. Reported per op next to the wall time, it depends far less
-// on what else the machine runs: on a shared machine, ns/op also counts the time the benchmark
-// waited for a core.
-func benchCPUTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // benchCache answers FactsReader's reads from memory the way the manager's informer cache
 // does: Get returns a copy, List (with UnsafeDisableDeepCopy) a new slice of the stored objects.
 // Kinds it does not hold are not found.
@@ -182,8 +169,8 @@ func (c *benchCache) List(_ context.Context, list client.ObjectList, _ ...client
 func benchNamespace(b *testing.B) *benchCache {
 	var wsService corev1.Service
 	var class networkingv1.IngressClass
-	benchDecode(b, benchReadExample(b, "service.yaml"), &wsService)
-	benchDecode(b, benchReadExample(b, "ingressclass-nginx.yaml"), &class)
+	testsupport.Decode(b, benchReadExample(b, "service.yaml"), &wsService)
+	testsupport.Decode(b, benchReadExample(b, "ingressclass-nginx.yaml"), &class)
 	wsService.Namespace = "demo"
 	plain := func(name string) corev1.Service {
 		return corev1.Service{
@@ -249,12 +236,6 @@ func benchReadExample(b *testing.B, name string) string {
 		b.Fatal(err)
 	}
 	return string(data)
-}
-
-func benchDecode(b *testing.B, manifest string, into any) {
-	if err := yaml.Unmarshal([]byte(manifest), into); err != nil {
-		b.Fatal(err)
-	}
 }
 
 // benchLogger is the logger `wsguard serve` builds by default (JSON, info level), writing

@@ -8,9 +8,9 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/wsguard/wsguard/defaults"
+	"github.com/wsguard/wsguard/internal/testsupport"
 )
 
 // Every rule is exercised once more through the real API server, which proves that its defaults
@@ -202,8 +202,7 @@ var _ = Describe("Every rule through the real API server", func() {
 })
 
 func parse(manifest, ns string) *unstructured.Unstructured {
-	obj := &unstructured.Unstructured{}
-	Expect(yaml.Unmarshal([]byte(manifest), &obj.Object)).To(Succeed(), manifest)
+	obj := testsupport.Object(GinkgoT(), manifest)
 	if obj.GetKind() != "IngressClass" {
 		obj.SetNamespace(ns)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,22 +16,23 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wsguard/wsguard/internal/testenv"
+	"github.com/wsguard/wsguard/internal/testsupport"
 	"github.com/wsguard/wsguard/server"
 )
 
 // The suite runs the real wsguard server (server.Run, the code `wsguard serve` runs) against a
 // real kube-apiserver and etcd, with the webhook configurations wsguard ships.
 var (
-	env         *testenv.Env
-	k8s         client.Client
-	webhookURL  string
-	probeURL    string
-	metricsURL  string
-	caPEM       []byte
-	stopServer  context.CancelFunc
-	serverDone  chan error
-	warningsMu  sync.Mutex
-	warningsLog []string
+	env        *testenv.Env
+	k8s        client.Client
+	webhookURL string
+	probeURL   string
+	metricsURL string
+	caPEM      []byte
+	stopServer context.CancelFunc
+	serverDone chan error
+	// warnings holds the admission warnings k8s's requests got back.
+	warnings = &testsupport.WarningRecorder{}
 )
 
 func TestWebhooks(t *testing.T) {
@@ -90,7 +90,7 @@ var _ = BeforeSuite(func() {
 
 	// A client that records the admission warnings the API server passes on, as kubectl prints them.
 	cfg := rest.CopyConfig(env.Config)
-	cfg.WarningHandler = recordWarnings{}
+	cfg.WarningHandler = warnings
 	k8s, err = client.New(cfg, client.Options{})
 	Expect(err).NotTo(HaveOccurred())
 })
@@ -105,21 +105,9 @@ var _ = AfterSuite(func() {
 	}
 })
 
-type recordWarnings struct{}
-
-func (recordWarnings) HandleWarningHeader(_ int, _ string, text string) {
-	warningsMu.Lock()
-	defer warningsMu.Unlock()
-	warningsLog = append(warningsLog, text)
-}
-
 // takeWarnings returns and forgets the warnings recorded so far.
 func takeWarnings() []string {
-	warningsMu.Lock()
-	defer warningsMu.Unlock()
-	w := warningsLog
-	warningsLog = nil
-	return w
+	return warnings.Take()
 }
 
 // webhookHTTPClient trusts the suite's CA, for requests sent straight to the webhook server.
