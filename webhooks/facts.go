@@ -123,9 +123,9 @@ func CachedTypes() []client.Object {
 func CacheByObject() map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&apiextensionsv1.CustomResourceDefinition{}: {Field: fields.OneTermEqualSelector("metadata.name", defaults.VirtualServiceCRDName)},
-		&appsv1.Deployment{}:                         {Transform: slimDeployment},
-		&corev1.Service{}:                            {Transform: withoutLastApplied},
-		&networkingv1.Ingress{}:                      {Transform: withoutLastApplied},
+		&appsv1.Deployment{}:                        {Transform: slimDeployment},
+		&corev1.Service{}:                           {Transform: withoutLastApplied},
+		&networkingv1.Ingress{}:                     {Transform: withoutLastApplied},
 	}
 }
 
