@@ -67,6 +67,10 @@ var factKinds = map[schema.GroupKind]factKind{
 		f := x.facts(ns)
 		f.Deployments = append(f.Deployments, *v.(*appsv1.Deployment))
 	}},
+	{Group: "apps", Kind: "StatefulSet"}: {convert: typed[appsv1.StatefulSet], add: func(x *factIndex, ns string, v any) {
+		f := x.facts(ns)
+		f.StatefulSets = append(f.StatefulSets, *v.(*appsv1.StatefulSet))
+	}},
 	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: {convert: typed[apiextensionsv1.CustomResourceDefinition], add: func(x *factIndex, _ string, v any) {
 		if crd := v.(*apiextensionsv1.CustomResourceDefinition); crd.Name == defaults.VirtualServiceCRDName {
 			x.virtualServiceCRD = crd

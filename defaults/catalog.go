@@ -7,6 +7,7 @@ import "slices"
 // (injectFirst), so that judging rules see the defaulted object as the validating webhook does.
 var catalog = injectFirst(slices.Concat(
 	deploymentRules,
+	statefulSetRules,
 	serviceRules,
 	ingressNGINXRules,
 	f5NGINXRules,

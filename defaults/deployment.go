@@ -18,7 +18,7 @@ var deploymentRules = family("deployment", []Rule{
 	{ID: "deployment-grace-period", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: coverDrainWithGracePeriod,
 		Summary:     "make terminationGracePeriodSeconds cover preStop + drain; deny one not longer than the preStop sleep",
 		Remediation: "set terminationGracePeriodSeconds to at least the preStop sleep plus the drain time"},
-	{ID: "deployment-readiness-probe", Kind: KindDeployment, Effects: Warns, check: checkDeploymentReadiness,
+	{ID: "deployment-readiness-probe", Kind: KindDeployment, Effects: Warns, check: checkReadiness,
 		Summary: "warn when a WebSocket container has no readiness probe"},
 	{ID: "deployment-recreate-strategy", Kind: KindDeployment, Effects: Warns, check: checkDeploymentRecreate,
 		Summary: "warn on the Recreate strategy, which drops every connection at once"},
@@ -36,10 +36,10 @@ var (
 	containersPath  = containersField.Field()
 )
 
-// deploymentIsWebSocket: a container port named as WebSocket, or pods selected by a WebSocket
-// Service of the namespace.
-func deploymentIsWebSocket(ev *evaluation) bool {
-	return len(webSocketContainers(ev, ev.deployment())) > 0
+// workloadIsWebSocket: a Deployment or StatefulSet whose pod template has WebSocket containers
+// (webSocketContainers).
+func workloadIsWebSocket(ev *evaluation) bool {
+	return len(webSocketContainers(ev, ev.podTemplate())) > 0
 }
 
 // webSocketContainers returns the indexes of the containers that serve WebSocket traffic and
@@ -48,8 +48,8 @@ func deploymentIsWebSocket(ev *evaluation) bool {
 // those running a known WebSocket application; else, in a namespace that declares its HTTP
 // Services WebSocket, those with a TCP port. A Deployment marked only by annotation has every
 // container counted.
-func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
-	containers := d.Spec.Template.Spec.Containers
+func webSocketContainers(ev *evaluation, tmpl *corev1.PodTemplateSpec) []int {
+	containers := tmpl.Spec.Containers
 	var byName []int
 	for i, c := range containers {
 		for _, p := range c.Ports {
@@ -70,7 +70,7 @@ func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
 	var selectedName string
 	for si := range ev.facts.Services {
 		svc := &ev.facts.Services[si]
-		if !selectsPods(svc, d.Spec.Template.Labels) {
+		if !selectsPods(svc, tmpl.Labels) {
 			continue
 		}
 		ws, ok := ev.webSocketService(svc)
@@ -131,9 +131,9 @@ func webSocketContainers(ev *evaluation, d *appsv1.Deployment) []int {
 // and load balancers stop sending new WebSocket handshakes, before the process gets SIGTERM.
 // The native sleep action needs no shell, unlike `exec: sleep`, which fails in distroless images.
 func injectPreStopSleep(ev *evaluation) {
-	d := ev.deployment()
-	for _, i := range webSocketContainers(ev, d) {
-		c := d.Spec.Template.Spec.Containers[i]
+	tmpl := ev.podTemplate()
+	for _, i := range webSocketContainers(ev, tmpl) {
+		c := tmpl.Spec.Containers[i]
 		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
 			if sleepsViaShell(c.Lifecycle.PreStop) {
 				ev.warn(containersPath.Index(i).Child("lifecycle", "preStop", "exec"),
@@ -150,11 +150,11 @@ func injectPreStopSleep(ev *evaluation) {
 // grace period not longer than the sleep is a violation: the kubelet SIGKILLs the container
 // before the application can close a single connection.
 func coverDrainWithGracePeriod(ev *evaluation) {
-	d := ev.deployment()
-	longestSleep := longestPreStopSleep(ev, d)
+	tmpl := ev.podTemplate()
+	longestSleep := longestPreStopSleep(ev, tmpl)
 	needed := longestSleep + ev.policy.DrainSeconds
 	path := graceField.Field()
-	grace := d.Spec.Template.Spec.TerminationGracePeriodSeconds
+	grace := tmpl.Spec.TerminationGracePeriodSeconds
 	if grace == nil || *grace == kubernetesDefaultGracePeriod {
 		if grace == nil || *grace < needed {
 			// Unset, the API server wrote 30 before admission: the webhook cannot tell it from a
@@ -175,12 +175,12 @@ func coverDrainWithGracePeriod(ev *evaluation) {
 	}
 }
 
-// checkDeploymentReadiness warns about WebSocket containers without a readiness probe: new
-// connections reach a pod as soon as it starts, before it can accept them.
-func checkDeploymentReadiness(ev *evaluation) {
-	d := ev.deployment()
-	for _, i := range webSocketContainers(ev, d) {
-		if d.Spec.Template.Spec.Containers[i].ReadinessProbe == nil {
+// checkReadiness warns about WebSocket containers without a readiness probe: new connections
+// reach a pod as soon as it starts, before it can accept them.
+func checkReadiness(ev *evaluation) {
+	tmpl := ev.podTemplate()
+	for _, i := range webSocketContainers(ev, tmpl) {
+		if tmpl.Spec.Containers[i].ReadinessProbe == nil {
 			ev.warn(containersPath.Index(i).Child("readinessProbe"),
 				"is missing: WebSocket handshakes reach the pod before it can accept them and fail during every rollout; add a readinessProbe")
 		}
@@ -198,10 +198,10 @@ func checkDeploymentRecreate(ev *evaluation) {
 
 // longestPreStopSleep is the longest preStop sleep among the WebSocket containers: the grace
 // period and the sidecar's drain must outlast it.
-func longestPreStopSleep(ev *evaluation, d *appsv1.Deployment) int64 {
+func longestPreStopSleep(ev *evaluation, tmpl *corev1.PodTemplateSpec) int64 {
 	var longest int64
-	for _, i := range webSocketContainers(ev, d) {
-		if s, ok := preStopSleepSeconds(d.Spec.Template.Spec.Containers[i].Lifecycle); ok {
+	for _, i := range webSocketContainers(ev, tmpl) {
+		if s, ok := preStopSleepSeconds(tmpl.Spec.Containers[i].Lifecycle); ok {
 			longest = max(longest, s)
 		}
 	}

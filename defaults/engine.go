@@ -12,9 +12,10 @@ import (
 
 // Kinds wsguard judges.
 var (
-	KindDeployment = schema.GroupKind{Group: "apps", Kind: "Deployment"}
-	KindService    = schema.GroupKind{Group: "", Kind: "Service"}
-	KindIngress    = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
+	KindDeployment  = schema.GroupKind{Group: "apps", Kind: "Deployment"}
+	KindStatefulSet = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
+	KindService     = schema.GroupKind{Group: "", Kind: "Service"}
+	KindIngress     = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
 
 	KindVirtualService  = schema.GroupKind{Group: "networking.istio.io", Kind: "VirtualService"}
 	KindDestinationRule = schema.GroupKind{Group: "networking.istio.io", Kind: "DestinationRule"}
@@ -31,9 +32,10 @@ type kindSupport struct {
 
 // kinds lists the kinds the engine judges; every other kind is returned untouched.
 var kinds = map[schema.GroupKind]kindSupport{
-	KindDeployment: {detect: deploymentIsWebSocket},
-	KindService:    {detect: serviceIsWebSocket},
-	KindIngress:    {detect: ingressIsWebSocket},
+	KindDeployment:  {detect: workloadIsWebSocket},
+	KindStatefulSet: {detect: workloadIsWebSocket},
+	KindService:     {detect: serviceIsWebSocket},
+	KindIngress:     {detect: ingressIsWebSocket},
 
 	KindVirtualService:  {detect: virtualServiceIsWebSocket},
 	KindDestinationRule: {detect: destinationRuleIsWebSocket},

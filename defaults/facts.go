@@ -26,10 +26,30 @@ type Facts struct {
 	// Deployments are the Deployments of the object's namespace; Linkerd Server rules resolve
 	// the pods and ports a Server selects through them.
 	Deployments []appsv1.Deployment
+	// StatefulSets are the StatefulSets of the object's namespace, read like Deployments.
+	StatefulSets []appsv1.StatefulSet
 	// WebsocketUpgradeInSchema is true when the installed VirtualService CRD, in the version of
 	// the object under review, still has http[].websocketUpgrade. Istio removed the field from
 	// its API; where the CRD no longer has it, the API server prunes it, so it is not injected.
 	WebsocketUpgradeInSchema bool
+}
+
+// workload is a Deployment or StatefulSet among the facts: what detection reads of either.
+type workload struct {
+	kind, name string
+	template   *corev1.PodTemplateSpec
+}
+
+// workloads lists the Deployments and StatefulSets of the namespace.
+func (f *Facts) workloads() []workload {
+	out := make([]workload, 0, len(f.Deployments)+len(f.StatefulSets))
+	for i := range f.Deployments {
+		out = append(out, workload{"Deployment", f.Deployments[i].Name, &f.Deployments[i].Spec.Template})
+	}
+	for i := range f.StatefulSets {
+		out = append(out, workload{"StatefulSet", f.StatefulSets[i].Name, &f.StatefulSets[i].Spec.Template})
+	}
+	return out
 }
 
 // service returns the Service with the given name, or nil.

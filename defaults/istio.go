@@ -66,6 +66,9 @@ var istioRules = family("istio", []Rule{
 	{ID: "istio-sidecar-drain", Kind: KindDeployment, Effects: Defaults | Denies | Warns, check: defaultIstioSidecarDrain,
 		Summary:     "default the sidecar's terminationDrainDuration to cover the preStop sleep and drain; deny one shorter than the sleep",
 		Remediation: "set terminationDrainDuration in proxy.istio.io/config to at least the preStop sleep plus the drain"},
+	{ID: "istio-statefulset-sidecar-drain", Kind: KindStatefulSet, Effects: Defaults | Denies | Warns, check: defaultIstioSidecarDrain,
+		Summary:     "istio-sidecar-drain for StatefulSets",
+		Remediation: "set terminationDrainDuration in proxy.istio.io/config to at least the preStop sleep plus the drain"},
 })
 
 var (

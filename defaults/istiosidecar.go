@@ -25,7 +25,7 @@ var (
 // label (or the older annotation) decides when present, else the namespace's injection label or
 // revision label.
 func getsIstioSidecar(ev *evaluation) bool {
-	tmpl := ev.deployment().Spec.Template
+	tmpl := ev.podTemplate()
 	for _, v := range []string{tmpl.Labels[labelSidecarInject], tmpl.Annotations[labelSidecarInject]} {
 		switch v {
 		case "true":
@@ -54,11 +54,11 @@ func defaultIstioSidecarDrain(ev *evaluation) {
 	if !getsIstioSidecar(ev) {
 		return
 	}
-	d := ev.deployment()
-	longestSleep := longestPreStopSleep(ev, d)
+	tmpl := ev.podTemplate()
+	longestSleep := longestPreStopSleep(ev, tmpl)
 	needed := longestSleep + ev.policy.DrainSeconds
 	why := fmt.Sprintf("the sidecar keeps WebSocket connections open through the %ds preStop sleep and %ds drain instead of closing them after its 5s default", longestSleep, ev.policy.DrainSeconds)
-	raw, present := d.Spec.Template.Annotations[annotationIstioProxyConf]
+	raw, present := tmpl.Annotations[annotationIstioProxyConf]
 	if !present {
 		value := "terminationDrainDuration: " + seconds(needed) + "\n"
 		ev.setDefault(proxyConfigField, value, why)

@@ -62,14 +62,14 @@ func serverSelectsWebSocketPort(ev *evaluation) bool {
 			}
 		}
 	}
-	for _, d := range ev.facts.Deployments {
-		if !selector.Matches(labels.Set(d.Spec.Template.Labels)) {
+	for _, w := range ev.facts.workloads() {
+		if !selector.Matches(labels.Set(w.template.Labels)) {
 			continue
 		}
-		for _, c := range d.Spec.Template.Spec.Containers {
+		for _, c := range w.template.Spec.Containers {
 			for _, cp := range c.Ports {
 				if IsWebSocketPortName(cp.Name) && (port.StrVal == cp.Name && port.Type == intstr.String || port.Type == intstr.Int && port.IntVal == cp.ContainerPort) {
-					ev.because(Reason{SignalPortName, fmt.Sprintf("it selects port %q of Deployment %s, which is named as WebSocket", cp.Name, d.Name)})
+					ev.because(Reason{SignalPortName, fmt.Sprintf("it selects port %q of %s %s, which is named as WebSocket", cp.Name, w.kind, w.name)})
 					return true
 				}
 			}

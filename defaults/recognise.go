@@ -148,15 +148,14 @@ func nonHTTPProtocol(s string) bool {
 	return false
 }
 
-// serviceOfKnownApp: the Service selects pods of a Deployment of the namespace whose container
+// serviceOfKnownApp: the Service selects pods of a Deployment or StatefulSet of the namespace whose container
 // runs a known WebSocket application, and a port targets one of that application's ports.
 func (ev *evaluation) serviceOfKnownApp(svc *corev1.Service) (webSocketSvc, bool) {
-	for di := range ev.facts.Deployments {
-		d := &ev.facts.Deployments[di]
-		if !selectsPods(svc, d.Spec.Template.Labels) {
+	for _, w := range ev.facts.workloads() {
+		if !selectsPods(svc, w.template.Labels) {
 			continue
 		}
-		pod := &d.Spec.Template.Spec
+		pod := &w.template.Spec
 		for _, c := range pod.Containers {
 			app, ok := ev.policy.knownApp(c.Image)
 			if !ok {
@@ -172,8 +171,8 @@ func (ev *evaluation) serviceOfKnownApp(svc *corev1.Service) (webSocketSvc, bool
 				}
 			}
 			if len(ports) > 0 {
-				return webSocketSvc{Reason{SignalKnownApp, fmt.Sprintf("Service %s sends port %d to Deployment %s, whose container %s runs %s (%s serves WebSockets on port %s)",
-					svc.Name, svc.Spec.Ports[ports[0]].Port, d.Name, c.Name, c.Image, app.Name, app.portsText())}, ports}, true
+				return webSocketSvc{Reason{SignalKnownApp, fmt.Sprintf("Service %s sends port %d to %s %s, whose container %s runs %s (%s serves WebSockets on port %s)",
+					svc.Name, svc.Spec.Ports[ports[0]].Port, w.kind, w.name, c.Name, c.Image, app.Name, app.portsText())}, ports}, true
 			}
 		}
 	}

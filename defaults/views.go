@@ -16,6 +16,18 @@ func (ev *evaluation) deployment() *appsv1.Deployment {
 	return view[appsv1.Deployment](ev)
 }
 
+func (ev *evaluation) statefulSet() *appsv1.StatefulSet {
+	return view[appsv1.StatefulSet](ev)
+}
+
+// podTemplate is the pod template of the workload under review (a Deployment or StatefulSet).
+func (ev *evaluation) podTemplate() *corev1.PodTemplateSpec {
+	if ev.gk == KindStatefulSet {
+		return &ev.statefulSet().Spec.Template
+	}
+	return &ev.deployment().Spec.Template
+}
+
 func (ev *evaluation) service() *corev1.Service {
 	return view[corev1.Service](ev)
 }

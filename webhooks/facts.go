@@ -9,6 +9,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -76,6 +77,11 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		return f, fmt.Errorf("listing Deployments of %s: %w", ns.Name, err)
 	}
 	f.Deployments = deployments.Items
+	var statefulSets appsv1.StatefulSetList
+	if err := r.Cache.List(ctx, &statefulSets, in, client.UnsafeDisableDeepCopy); err != nil {
+		return f, fmt.Errorf("listing StatefulSets of %s: %w", ns.Name, err)
+	}
+	f.StatefulSets = statefulSets.Items
 	switch gk {
 	case defaults.KindService, defaults.KindIngress:
 		// Service and Ingress rules resolve controllers through IngressClasses.
@@ -112,7 +118,7 @@ var BackendConfigGVK = schema.GroupVersionKind{Group: "cloud.google.com", Versio
 func CachedTypes() []client.Object {
 	return []client.Object{
 		&corev1.Namespace{}, &corev1.Service{}, &networkingv1.Ingress{}, &networkingv1.IngressClass{},
-		&appsv1.Deployment{}, &apiextensionsv1.CustomResourceDefinition{},
+		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &apiextensionsv1.CustomResourceDefinition{},
 	}
 }
 
@@ -124,6 +130,7 @@ func CacheByObject() map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&apiextensionsv1.CustomResourceDefinition{}: {Field: fields.OneTermEqualSelector("metadata.name", defaults.VirtualServiceCRDName)},
 		&appsv1.Deployment{}:                        {Transform: slimDeployment},
+		&appsv1.StatefulSet{}:                       {Transform: slimStatefulSet},
 		&corev1.Service{}:                           {Transform: withoutLastApplied},
 		&networkingv1.Ingress{}:                     {Transform: withoutLastApplied},
 	}
@@ -142,7 +149,7 @@ func withoutLastApplied(obj any) (any, error) {
 	return obj, nil
 }
 
-// slimDeployment keeps of a cached Deployment only what the engine reads of related Deployments:
+// slimDeployment keeps of a cached Deployment only what the engine reads of related workloads:
 // identity, labels and annotations, the selector, the pod template's labels, and each
 // container's name, image and ports. Every Deployment of the cluster is cached, opted in or not,
 // so this bounds wsguard's memory by the number of Deployments rather than their size.
@@ -151,16 +158,35 @@ func slimDeployment(obj any) (any, error) {
 	if !ok {
 		return obj, nil
 	}
-	slim := &appsv1.Deployment{TypeMeta: d.TypeMeta}
-	slim.Name, slim.Namespace, slim.UID, slim.ResourceVersion = d.Name, d.Namespace, d.UID, d.ResourceVersion
-	slim.Labels = d.Labels
-	slim.Annotations = d.Annotations
-	delete(slim.Annotations, annotationLastApplied)
+	slim := &appsv1.Deployment{TypeMeta: d.TypeMeta, ObjectMeta: slimMeta(d.ObjectMeta)}
 	slim.Spec.Selector = d.Spec.Selector
-	slim.Spec.Template.Labels = d.Spec.Template.Labels
-	for _, c := range d.Spec.Template.Spec.Containers {
-		slim.Spec.Template.Spec.Containers = append(slim.Spec.Template.Spec.Containers,
-			corev1.Container{Name: c.Name, Image: c.Image, Ports: c.Ports})
-	}
+	slim.Spec.Template = slimTemplate(d.Spec.Template)
 	return slim, nil
+}
+
+// slimStatefulSet is slimDeployment for StatefulSets.
+func slimStatefulSet(obj any) (any, error) {
+	s, ok := obj.(*appsv1.StatefulSet)
+	if !ok {
+		return obj, nil
+	}
+	slim := &appsv1.StatefulSet{TypeMeta: s.TypeMeta, ObjectMeta: slimMeta(s.ObjectMeta)}
+	slim.Spec.Selector = s.Spec.Selector
+	slim.Spec.Template = slimTemplate(s.Spec.Template)
+	return slim, nil
+}
+
+func slimMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
+	out := metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion, Labels: m.Labels, Annotations: m.Annotations}
+	delete(out.Annotations, annotationLastApplied)
+	return out
+}
+
+func slimTemplate(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
+	out := corev1.PodTemplateSpec{}
+	out.Labels = t.Labels
+	for _, c := range t.Spec.Containers {
+		out.Spec.Containers = append(out.Spec.Containers, corev1.Container{Name: c.Name, Image: c.Image, Ports: c.Ports})
+	}
+	return out
 }

@@ -14,7 +14,7 @@ func ReadPermissions() []rbacv1.PolicyRule {
 		// get: a namespace labelled a moment ago is read live when the cache has not seen it yet.
 		{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: watch},
-		{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: watch},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets"}, Verbs: watch},
 		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "ingressclasses"}, Verbs: watch},
 		// GKE rules judge backend timeouts set in BackendConfigs.
 		{APIGroups: []string{"cloud.google.com"}, Resources: []string{"backendconfigs"}, Verbs: watch},

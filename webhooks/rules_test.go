@@ -69,11 +69,21 @@ func deploymentWith(replacements ...string) string {
 	return strings.Replace(s, "%PROBE%", "readinessProbe: {tcpSocket: {port: 8080}},", 1)
 }
 
+// statefulSetWith is deploymentWith for the same workload as a StatefulSet.
+func statefulSetWith(replacements ...string) string {
+	return strings.Replace(strings.Replace(deploymentWith(replacements...), "kind: Deployment", "kind: StatefulSet", 1),
+		"spec: {selector:", "spec: {serviceName: chat, selector:", 1)
+}
+
 var ruleSpecs = []ruleSpec{
 	{rule: "deployment-prestop-sleep", expect: defaulted, obj: deploymentWith()},
 	{rule: "deployment-grace-period", expect: denied, obj: deploymentWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
 	{rule: "deployment-readiness-probe", expect: warned, obj: deploymentWith("%PROBE%", "")},
 	{rule: "deployment-recreate-strategy", expect: warned, obj: deploymentWith("%STRATEGY%", "strategy: {type: Recreate},")},
+	{rule: "statefulset-prestop-sleep", expect: defaulted, obj: statefulSetWith()},
+	{rule: "statefulset-grace-period", expect: denied, obj: statefulSetWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
+	{rule: "statefulset-readiness-probe", expect: warned, obj: statefulSetWith("%PROBE%", "")},
+	{rule: "statefulset-update-strategy", expect: warned, obj: statefulSetWith("%STRATEGY%", "replicas: 4, updateStrategy: {rollingUpdate: {maxUnavailable: 2}},")},
 
 	{rule: "service-session-affinity", expect: defaulted, obj: serviceYAML("")},
 	{rule: "service-app-protocol", expect: defaulted, obj: serviceYAML("")},
@@ -133,6 +143,7 @@ var meshRuleSpecs = []ruleSpec{
 	{rule: "istio-destinationrule-h2-upgrade", expect: denied, setup: []string{chatService}, obj: fill(destinationRuleYAML, "%POLICY%", ", trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE}}}")},
 	{rule: "istio-destinationrule-idle-timeout", expect: denied, setup: []string{chatService}, obj: fill(destinationRuleYAML, "%POLICY%", ", trafficPolicy: {connectionPool: {http: {idleTimeout: 60s}}}")},
 	{rule: "istio-sidecar-drain", expect: defaulted, obj: istioNamespaceDeployment},
+	{rule: "istio-statefulset-sidecar-drain", expect: defaulted, obj: strings.Replace(strings.Replace(istioNamespaceDeployment, "kind: Deployment", "kind: StatefulSet", 1), "spec: {selector:", "spec: {serviceName: chat, selector:", 1)},
 	{rule: "linkerd-server-protocol", expect: denied, setup: []string{chatService}, obj: fill(linkerdServerYAML, "%PROTOCOL%", "HTTP/2")},
 	{rule: "linkerd-server-protocol", expect: warned, setup: []string{chatService}, obj: fill(linkerdServerYAML, "%PROTOCOL%", "opaque")},
 	{rule: "gateway-httproute-timeouts", expect: defaulted, setup: []string{chatService}, obj: fill(httpRouteYAML, "%TIMEOUTS%", "")},

@@ -53,6 +53,9 @@ func Start(crdPaths ...string) (*Env, error) {
 		CRDDirectoryPaths:     crdPaths,
 		ErrorIfCRDPathMissing: true,
 	}
+	// StatefulSet rollingUpdate.maxUnavailable is behind a feature gate; without it the API
+	// server drops the field, and statefulset-update-strategy could not be seen at work.
+	env.ControlPlane.GetAPIServer().Configure().Append("feature-gates", "MaxUnavailableStatefulSet=true")
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the control plane from %s: %w", assets, err)
