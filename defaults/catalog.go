@@ -9,6 +9,7 @@ var catalog = injectFirst(slices.Concat(
 	deploymentRules,
 	statefulSetRules,
 	serviceRules,
+	ingressRules,
 	ingressNGINXRules,
 	f5NGINXRules,
 	haproxyRules,

@@ -13,6 +13,7 @@ var controllerNames = map[string]string{
 	ControllerTraefik:      "Traefik",
 	ControllerAWSALB:       "AWS ALB",
 	ControllerGCE:          "GKE",
+	ControllerContour:      "Contour",
 }
 
 // ControllerName is the short name of an Ingress controller for listings ("" for none).

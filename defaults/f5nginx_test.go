@@ -162,8 +162,9 @@ func TestF5NGINXRules(t *testing.T) {
 			changes: ingressNGINXChanges(),
 		},
 		{
-			name: "an Ingress for an unknown controller is untouched",
-			obj:  annotated(nginxClass(f5Ingress, "other"), `nginx.org/proxy-read-timeout: 10s`),
+			name:  "an Ingress whose IngressClass names another controller is untouched, F5 annotations or not",
+			obj:   annotated(nginxClass(f5Ingress, "other"), `nginx.org/proxy-read-timeout: 10s`),
+			facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("other", "example.com/other", false)}},
 		},
 		{
 			name:         "a non-WebSocket Ingress is untouched",

@@ -17,6 +17,9 @@ const (
 	ControllerTraefik      = "traefik.io/ingress-controller"
 	ControllerAWSALB       = "ingress.k8s.aws/alb"
 	ControllerGCE          = "k8s.io/ingress-gce"
+	// ControllerContour is Contour's IngressClass controller; wsguard has no Contour rules yet,
+	// but tells its Ingresses apart from other controllers'.
+	ControllerContour = "projectcontour.io/contour"
 )
 
 const (
@@ -39,6 +42,30 @@ var builtinIngressClasses = map[string]string{
 	"alb":          ControllerAWSALB,
 	"gce":          ControllerGCE,
 	"gce-internal": ControllerGCE,
+}
+
+// ingressRules hold what every WebSocket Ingress needs whatever serves it.
+var ingressRules = family("ingress", []Rule{
+	{ID: "ingress-controller-unknown", Kind: KindIngress, Effects: Warns, check: checkIngressControllerKnown,
+		Summary: "warn when wsguard cannot tell which controller serves a WebSocket Ingress, so no controller's settings are applied"},
+})
+
+// checkIngressControllerKnown warns when no controller can be told for a WebSocket Ingress:
+// every controller's rules then skip it, and the user must learn that nothing was checked.
+func checkIngressControllerKnown(ev *evaluation) {
+	if ingressController(ev) != "" {
+		return
+	}
+	ing := ev.ingress()
+	what := "names no IngressClass, no IngressClass is marked default, and the Ingress carries no single controller's annotations"
+	if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "" {
+		what = fmt.Sprintf("names IngressClass %q, which wsguard cannot read or map, and the Ingress carries no single controller's annotations", *ing.Spec.IngressClassName)
+	} else if c := ing.Annotations[annotationIngressClass]; c != "" {
+		what = fmt.Sprintf("names class %q in %s, which wsguard cannot read or map, and the Ingress carries no single controller's annotations", c, annotationIngressClass)
+	}
+	ev.warn(field.NewPath("spec", "ingressClassName"), what+
+		", so wsguard cannot tell which controller serves it and applies no controller's WebSocket settings (timeouts, affinity); "+
+		"give wsguard read access to IngressClasses, or map the class to its controller under ingressClasses in the policy")
 }
 
 // webSocketBackend is a backend of an Ingress that carries WebSocket traffic.
@@ -176,7 +203,8 @@ func ingressServiceNames(ing *networkingv1.Ingress) []string {
 
 // controllerOfIngress resolves which controller serves an Ingress: the IngressClass named by
 // spec.ingressClassName or the legacy annotation, else the default IngressClass, else the
-// policy's class-name mapping. It returns "" when none is known. It takes the Ingress as an
+// policy's class-name mapping, else the one controller whose annotations the Ingress carries
+// (controllerByAnnotations). It returns "" when none can be told. It takes the Ingress as an
 // argument so that rules judging other kinds can resolve the Ingresses among their facts.
 func controllerOfIngress(ing *networkingv1.Ingress, facts *Facts, policy Policy) string {
 	class := ""
@@ -191,14 +219,63 @@ func controllerOfIngress(ing *networkingv1.Ingress, facts *Facts, policy Policy)
 				return ic.Spec.Controller
 			}
 		}
-		return ""
+		return controllerByAnnotations(ing, facts)
 	}
 	for _, ic := range facts.IngressClasses {
 		if ic.Name == class {
 			return ic.Spec.Controller
 		}
 	}
-	return policy.controllerForClass(class)
+	if c := policy.controllerForClass(class); c != "" {
+		return c
+	}
+	return controllerByAnnotations(ing, facts)
+}
+
+// controllerAnnotationPrefixes are the annotation prefixes only one controller reads. An Ingress
+// whose class cannot be resolved (offline, no IngressClass, a class name wsguard does not know)
+// is taken to be served by the controller whose annotations it carries: whoever wrote them
+// wrote them for that controller.
+var controllerAnnotationPrefixes = []struct{ prefix, controller string }{
+	{"nginx.ingress.kubernetes.io/", ControllerIngressNGINX},
+	{"nginx.org/", ControllerF5NGINX},
+	{"nginx.com/", ControllerF5NGINX},
+	{"haproxy.org/", ControllerHAProxy},
+	{"haproxy.com/", ControllerHAProxy},
+	{"traefik.ingress.kubernetes.io/", ControllerTraefik},
+	{"alb.ingress.kubernetes.io/", ControllerAWSALB},
+	{"networking.gke.io/", ControllerGCE},
+	{"kubernetes.io/ingress.global-static-ip-name", ControllerGCE},
+	{"projectcontour.io/", ControllerContour},
+}
+
+// controllerByAnnotations is the one controller whose annotations the Ingress carries (or, for
+// GKE, whose backend-config its backend Services carry); "" when there is none, or more than one.
+func controllerByAnnotations(ing *networkingv1.Ingress, facts *Facts) string {
+	found := ""
+	note := func(c string) bool {
+		if found != "" && found != c {
+			found = "-" // ambiguous
+			return false
+		}
+		found = c
+		return true
+	}
+	for key := range ing.Annotations {
+		for _, p := range controllerAnnotationPrefixes {
+			if strings.HasPrefix(key, p.prefix) && !note(p.controller) {
+				return ""
+			}
+		}
+	}
+	for _, name := range ingressServiceNames(ing) {
+		if svc := facts.service(name); svc != nil {
+			if _, _, ok := gkeBackendConfigAnnotation(svc); ok && !note(ControllerGCE) {
+				return ""
+			}
+		}
+	}
+	return found
 }
 
 // ingressesRoutingToService lists the Ingresses among the facts that route to the Service under

@@ -102,8 +102,27 @@ spec:
 			changes: ingressNGINXChanges(),
 		},
 		{
-			name: "a class name that is neither an IngressClass nor built in is left alone",
+			// microk8s names its ingress-nginx class "public": without the IngressClass object,
+			// the ingress-nginx annotations say which controller the Ingress was written for.
+			name: "a class wsguard cannot resolve is served by the controller whose annotations the Ingress carries",
 			obj:  annotated(nginxClass(nginxIngress, "public"), `nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`),
+			changes: func() map[string]any {
+				c := ingressNGINXChanges()
+				delete(c, annotationPointer(annotationIngressNGINXProxyReadTimeout))
+				return c
+			}(),
+			violations: []string{"ingress-nginx-timeouts metadata.annotations[nginx.ingress.kubernetes.io/proxy-read-timeout]"},
+		},
+		{
+			name:     "a class wsguard cannot resolve, with no controller's annotations, is left alone",
+			obj:      nginxClass(nginxIngress, "public"),
+			warnings: []string{"ingress-controller-unknown spec.ingressClassName"},
+		},
+		{
+			name: "annotations of two controllers tell no controller",
+			obj: annotated(nginxClass(nginxIngress, ""), `nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`,
+				`haproxy.org/timeout-tunnel: 1h`),
+			warnings: []string{"ingress-controller-unknown spec.ingressClassName"},
 		},
 		{
 			name:    "controller resolved through the legacy kubernetes.io/ingress.class annotation",
@@ -121,8 +140,9 @@ spec:
 			changes: ingressNGINXChanges(),
 		},
 		{
-			name: "an Ingress without a class and without a default IngressClass is left alone",
-			obj:  nginxClass(nginxIngress, ""),
+			name:     "an Ingress without a class and without a default IngressClass is left alone, with a warning",
+			obj:      nginxClass(nginxIngress, ""),
+			warnings: []string{"ingress-controller-unknown spec.ingressClassName"},
 		},
 		{
 			name: "an Ingress for another controller is not judged by ingress-nginx rules",

@@ -89,6 +89,7 @@ var ruleSpecs = []ruleSpec{
 	{rule: "service-app-protocol", expect: defaulted, obj: serviceYAML("")},
 	{rule: "service-http2-port", expect: denied, obj: `{apiVersion: v1, kind: Service, metadata: {name: chat}, spec: {ports: [{name: grpc-ws, port: 80}]}}`},
 
+	{rule: "ingress-controller-unknown", expect: warned, obj: ingressYAML("mystery", "")},
 	{rule: "ingress-nginx-timeouts", expect: defaulted, setup: []string{classNGINX}, obj: ingressYAML("nginx", "")},
 	{rule: "ingress-nginx-timeouts", expect: denied, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/proxy-read-timeout: '60'")},
 	{rule: "ingress-nginx-affinity", expect: defaulted, setup: []string{classNGINX}, obj: ingressYAML("nginx", "")},
