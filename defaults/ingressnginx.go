@@ -18,6 +18,7 @@ const (
 	annotationIngressNGINXCookieMaxAge     = "nginx.ingress.kubernetes.io/session-cookie-max-age"
 	annotationIngressNGINXUpstreamHashBy   = "nginx.ingress.kubernetes.io/upstream-hash-by"
 	annotationIngressNGINXBackendProtocol  = "nginx.ingress.kubernetes.io/backend-protocol"
+	annotationIngressNGINXSSLPassthrough   = "nginx.ingress.kubernetes.io/ssl-passthrough"
 	// annotationIngressNGINXWebSocketServices does not exist in ingress-nginx: it is F5's
 	// nginx.org/websocket-services with the wrong prefix, and people copy it from blog posts.
 	annotationIngressNGINXWebSocketServices = "nginx.ingress.kubernetes.io/websocket-services"
@@ -41,6 +42,8 @@ var ingressNGINXRules = family("ingress-nginx", []Rule{
 	{ID: "ingress-nginx-backend-protocol", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Denies, check: checkIngressNGINXBackendProtocol,
 		Summary:     "deny backend-protocol GRPC, GRPCS, FCGI and AJP, which cannot carry a WebSocket upgrade",
 		Remediation: "write HTTP or HTTPS, and route gRPC, FastCGI and AJP through a separate Ingress"},
+	{ID: "ingress-nginx-ssl-passthrough", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXSSLPassthrough,
+		Summary: "warn that an ssl-passthrough Ingress gets no HTTP-level settings: timeouts and affinity do not apply to a passed-through connection"},
 	{ID: "ingress-nginx-websocket-services-noop", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXWebSocketServicesNoop,
 		Summary: "warn that nginx.ingress.kubernetes.io/websocket-services does not exist and does nothing"},
 })
@@ -51,6 +54,9 @@ var ingressNGINXRules = family("ingress-nginx", []Rule{
 // are left to ingress-nginx-timeout-format. A value the user wrote, even an invalid one, is never
 // replaced: the user is told instead.
 func defaultIngressNGINXTimeouts(ev *evaluation) {
+	if ingressNGINXPassthrough(ev) {
+		return // nginx does not terminate the connection: no HTTP setting applies
+	}
 	want := strconv.FormatInt(ev.policy.TimeoutSeconds, 10)
 	for _, key := range ingressNGINXTimeoutAnnotations {
 		ev.setAnnotationDefault(key, want, "ingress-nginx's default of 60s closes idle WebSocket connections after a minute")
@@ -73,6 +79,9 @@ func defaultIngressNGINXTimeouts(ev *evaluation) {
 // ConfigMap says otherwise), so "3600s" looks right in the manifest and still drops every idle
 // WebSocket after a minute.
 func checkIngressNGINXTimeoutFormat(ev *evaluation) {
+	if ingressNGINXPassthrough(ev) {
+		return // nginx does not terminate the connection: no HTTP setting applies
+	}
 	example := strconv.FormatInt(ev.policy.TimeoutSeconds, 10)
 	for _, key := range ingressNGINXTimeoutAnnotations {
 		raw, ok := ev.annotation(key)
@@ -108,6 +117,9 @@ func parseIngressNGINXSeconds(raw string) (int64, bool) {
 // Users who chose upstream-hash-by keep it. Setting both is denied: ingress-nginx's balancer then
 // uses the cookie and silently ignores the hash.
 func defaultIngressNGINXAffinity(ev *evaluation) {
+	if ingressNGINXPassthrough(ev) {
+		return // nginx does not terminate the connection: no HTTP setting applies
+	}
 	affinity, hasAffinity := ev.annotation(annotationIngressNGINXAffinity)
 	hashBy, hasHashBy := ev.annotation(annotationIngressNGINXUpstreamHashBy)
 	if hasAffinity && hasHashBy {
@@ -162,4 +174,31 @@ func checkIngressNGINXWebSocketServicesNoop(ev *evaluation) {
 	ev.warn(annotationPath(annotationIngressNGINXWebSocketServices),
 		"does not exist in ingress-nginx and does nothing (it is a copy of F5 NGINX Ingress Controller's nginx.org/websocket-services); "+
 			"ingress-nginx proxies WebSocket upgrades without configuration, so remove it and rely on proxy-read-timeout and proxy-send-timeout")
+}
+
+// ingressNGINXPassthrough reports whether ingress-nginx passes the Ingress's TLS connections
+// through to the backend unterminated (it needs the controller's --enable-ssl-passthrough):
+// nginx then never sees HTTP, so proxy timeouts and affinity cookies do not apply.
+func ingressNGINXPassthrough(ev *evaluation) bool {
+	v, _ := ev.annotation(annotationIngressNGINXSSLPassthrough)
+	return strings.EqualFold(strings.TrimSpace(v), "true")
+}
+
+// checkIngressNGINXSSLPassthrough tells the user that wsguard set no HTTP-level defaults on a
+// passthrough Ingress, and that the ones written there do nothing.
+func checkIngressNGINXSSLPassthrough(ev *evaluation) {
+	if !ingressNGINXPassthrough(ev) {
+		return
+	}
+	var ignored []string
+	for _, key := range []string{annotationIngressNGINXProxyReadTimeout, annotationIngressNGINXProxySendTimeout, annotationIngressNGINXAffinity, annotationIngressNGINXUpstreamHashBy} {
+		if _, ok := ev.annotation(key); ok {
+			ignored = append(ignored, key)
+		}
+	}
+	msg := "passes TLS connections through to the backend without terminating them, so nginx sees no HTTP: proxy timeouts and affinity cookies do not apply, and wsguard sets none; the WebSocket's idle timeout is the backend's own"
+	if len(ignored) > 0 {
+		msg += "; " + strings.Join(ignored, ", ") + " on this Ingress do nothing"
+	}
+	ev.warn(annotationPath(annotationIngressNGINXSSLPassthrough), msg)
 }

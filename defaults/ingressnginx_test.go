@@ -301,6 +301,11 @@ spec:
 			warnings: []string{"ingress-nginx-websocket-services-noop metadata.annotations[nginx.ingress.kubernetes.io/websocket-services]"},
 		},
 	}
+	cases = append(cases, ruleCase{
+		name:     "an ssl-passthrough Ingress gets no HTTP-level defaults, and a warning",
+		obj:      annotated(nginxIngress, `nginx.ingress.kubernetes.io/ssl-passthrough: "true"`, `nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`),
+		warnings: []string{"ingress-nginx-ssl-passthrough metadata.annotations[nginx.ingress.kubernetes.io/ssl-passthrough]"},
+	})
 	for _, proto := range []string{"FCGI", " ajp "} {
 		cases = append(cases, ruleCase{
 			name:       "backend-protocol " + proto + " is denied",

@@ -90,6 +90,7 @@ var ruleSpecs = []ruleSpec{
 	{rule: "service-http2-port", expect: denied, obj: `{apiVersion: v1, kind: Service, metadata: {name: chat}, spec: {ports: [{name: grpc-ws, port: 80}]}}`},
 
 	{rule: "ingress-controller-unknown", expect: warned, obj: ingressYAML("mystery", "")},
+	{rule: "ingress-nginx-ssl-passthrough", expect: warned, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/ssl-passthrough: 'true'")},
 	{rule: "ingress-nginx-timeouts", expect: defaulted, setup: []string{classNGINX}, obj: ingressYAML("nginx", "")},
 	{rule: "ingress-nginx-timeouts", expect: denied, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/proxy-read-timeout: '60'")},
 	{rule: "ingress-nginx-affinity", expect: defaulted, setup: []string{classNGINX}, obj: ingressYAML("nginx", "")},
