@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"reflect"
@@ -162,4 +163,39 @@ func jsonOf(t *testing.T, manifest string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestCheckExplain: --explain reports objects that are not WebSocket too, with why not and the
+// weak hints that they might be.
+func TestCheckExplain(t *testing.T) {
+	in := `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  annotations: {nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - http:
+      paths:
+      - {path: /socket.io, pathType: Prefix, backend: {service: {name: chat, port: {number: 80}}}}
+`
+	var stdout, stderr bytes.Buffer
+	if code := Check([]string{"--explain", "-f", "-", "-n", "demo", "--color", "never"}, strings.NewReader(in), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{
+		"why       not WebSocket",
+		"hint      spec.rules[0].http.paths[0].path: routes /socket.io",
+		`to confirm, annotate the Service it routes to with wsguard.io/websocket: "true"`,
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	stdout.Reset()
+	Check([]string{"-f", "-", "-n", "demo"}, strings.NewReader(in), &stdout, &stderr)
+	if strings.Contains(stdout.String(), "hint") {
+		t.Errorf("hints without --explain:\n%s", stdout.String())
+	}
 }

@@ -37,7 +37,7 @@ func Check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 	} else {
-		t := &textReport{w: stdout, color: useColor(o.color, stdout), changeLabel: "default"}
+		t := &textReport{w: stdout, color: useColor(o.color, stdout), changeLabel: "default", explain: o.explain}
 		for _, obj := range r.objects {
 			t.object(obj)
 		}

@@ -19,6 +19,8 @@ type verdict struct {
 	websocket bool
 	// reason says why the object was recognised as WebSocket.
 	reason defaults.Reason
+	// hints are weak signs that an object not recognised as WebSocket might be (--explain).
+	hints []defaults.Hint
 	mode   defaults.Enforcement
 	// changes are the defaults the mutating webhook would inject.
 	changes []defaults.Change
@@ -47,7 +49,7 @@ func (v *verdict) reportable() bool {
 // evaluates the result and denies or warns. The engine is idempotent, so the second evaluation
 // only differs from the first in what the defaults fixed. judgeOne only writes o.verdict, so it
 // runs for many objects at once.
-func judgeOne(o *object, facts *factIndex, policy defaults.Policy) {
+func judgeOne(o *object, facts *factIndex, policy defaults.Policy, explain bool) {
 	v := &o.verdict
 	v.fixed = o.obj
 	defer func() {
@@ -70,6 +72,9 @@ func judgeOne(o *object, facts *factIndex, policy defaults.Policy) {
 	f := facts.factsFor(v.namespace, o.obj.GroupVersionKind())
 	mutated := defaults.Evaluate(o.obj, policy, f)
 	v.mode = defaults.EnforcementFor(policy, ns, mutated)
+	if explain && !mutated.WebSocket {
+		v.hints = defaults.Hints(o.obj)
+	}
 	if !mutated.WebSocket && len(mutated.Violations) == 0 {
 		return // both webhooks allow the object untouched
 	}

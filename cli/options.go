@@ -24,6 +24,7 @@ type options struct {
 	color           string
 	write           bool
 	failOnDefaults  bool
+	explain         bool
 	maxFileSize     int64
 	policy          defaults.Policy
 }
@@ -64,6 +65,7 @@ func parseOptions(command string, args []string, stderr io.Writer) (*options, er
 		fs.StringVar(&o.output, "o", "text", "output format: text or json")
 		fs.StringVar(&o.output, "output", "text", "same as -o")
 		fs.BoolVar(&o.failOnDefaults, "fail-on-defaults", false, "exit 1 also when defaults would be injected (manifests must already carry them)")
+		fs.BoolVar(&o.explain, "explain", false, "say for every judged object why it is or is not WebSocket, with weak hints that it might be and the line that would confirm them")
 	} else {
 		fs.BoolVar(&o.write, "w", false, "write the fixed manifests back to their files instead of stdout")
 		fs.BoolVar(&o.write, "write", false, "same as -w")
@@ -157,7 +159,8 @@ func usageText(command string) string {
 
 Judges every object of the manifests as the wsguard webhooks would, in a namespace that opted
 in: prints the defaults that would be injected, the violations that would be denied and the
-warnings. PATH is a file, a directory (read recursively) or - for stdin.
+warnings. PATH is a file, a directory (read recursively) or - for stdin. With --explain, every
+judged object also says why it is or is not WebSocket.
 Exit status: 0 nothing would be denied, 1 something would, 2 usage or input errors.
 
 Flags:

@@ -73,6 +73,8 @@ type ObjectReport struct {
 	WebSocket bool `json:"websocket"`
 	// Reason says why the object was recognised as WebSocket; absent when it was not.
 	Reason *defaults.Reason `json:"reason,omitempty"`
+	// Hints are weak signs that an object not recognised as WebSocket might be (--explain only).
+	Hints []defaults.Hint `json:"hints,omitempty"`
 	// Enforcement is the mode of the object's namespace: "enforce" or "warn".
 	Enforcement string `json:"enforcement"`
 	// Denied is true when the validating webhook would refuse the object.
@@ -152,6 +154,7 @@ func objectReport(o *object) ObjectReport {
 		item := o.item
 		or.Item = &item
 	}
+	or.Hints = v.hints
 	if v.reason.Signal != "" {
 		reason := v.reason
 		or.Reason = &reason

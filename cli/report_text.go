@@ -17,6 +17,8 @@ type textReport struct {
 	color bool
 	// changeLabel names an injected default: "default" for check, "fixed" for fix.
 	changeLabel string
+	// explain reports every judged object, with why it is or is not WebSocket (--explain).
+	explain bool
 }
 
 // ANSI styles, used only when colour is on.
@@ -51,12 +53,17 @@ func (t *textReport) patchLine(c defaults.Change) {
 // object writes one object's block; objects without findings are left out.
 func (t *textReport) object(o *object) {
 	v := &o.verdict
-	if !v.judged || !v.reportable() {
+	if !v.judged || !(v.reportable() || t.explain) {
 		return
 	}
 	fmt.Fprintln(t.w, t.paint(styleBold, objectTitle(o)))
 	if s := v.reason.Sentence(); s != "" {
 		t.line(styleDim, "why", s)
+	} else if t.explain {
+		t.line(styleDim, "why", "not WebSocket: no annotation, port name, appProtocol, controller setting, namespace declaration or known application says so")
+	}
+	for _, h := range v.hints {
+		t.line(styleYellow, "hint", fmt.Sprintf("%s: %s; to confirm, %s", h.Field, h.Message, h.Confirm))
 	}
 	for _, c := range v.changes {
 		t.line(styleGreen, t.changeLabel, c.AdmissionWarning())

@@ -64,7 +64,7 @@ func load(o *options, stdin io.Reader) *run {
 		r.errors = append(r.errors, &InputError{File: strings.Join(o.paths, ", "), Message: "holds no Kubernetes objects"})
 	}
 	facts := buildFacts(r.objects, o.namespace, o.namespaceLabels)
-	forEach(len(r.objects), func(i int) { judgeOne(r.objects[i], facts, o.policy) })
+	forEach(len(r.objects), func(i int) { judgeOne(r.objects[i], facts, o.policy, o.explain) })
 	for _, obj := range r.objects {
 		if obj.verdict.err != nil {
 			r.errors = append(r.errors, obj.verdict.err)
