@@ -85,11 +85,18 @@ func virtualServiceIsWebSocket(ev *evaluation) bool {
 }
 
 // webSocketHTTPRoutes returns the indexes of the http routes that send traffic to a WebSocket
-// Service; for a VirtualService marked only by annotation, every http route.
+// Service or set websocketUpgrade: true (obsolete since Istio 1.0 upgrades by itself, but still
+// its author's word that the route carries WebSockets); for a VirtualService marked only by
+// annotation, every http route.
 func webSocketHTTPRoutes(ev *evaluation) []int {
 	vs := ev.virtualService()
 	var idx []int
 	for i, r := range vs.Spec.HTTP {
+		if r.WebsocketUpgrade != nil && *r.WebsocketUpgrade {
+			ev.because(Reason{SignalController, fmt.Sprintf("its http route %d sets websocketUpgrade: true", i)})
+			idx = append(idx, i)
+			continue
+		}
 		for _, d := range r.Route {
 			if webSocketHost(ev, d.Destination.Host) {
 				idx = append(idx, i)

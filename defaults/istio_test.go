@@ -33,6 +33,9 @@ func TestVirtualServiceRules(t *testing.T) {
 	withSchema.WebsocketUpgradeInSchema = true
 	runRuleCases(t, []ruleCase{
 		{name: "a WebSocket route without a timeout is fine; nothing is injected where the CRD lacks websocketUpgrade", obj: virtualService, facts: facts},
+		{name: "a route that sets websocketUpgrade: true is WebSocket whatever its host, and its short timeout is denied",
+			obj:        replaceOnce(virtualService, "    timeout: 10s", "    timeout: 10s\n    websocketUpgrade: true"),
+			violations: []string{"istio-virtualservice-timeout spec.http[1].timeout"}},
 		{name: "websocketUpgrade is injected on WebSocket routes only where the CRD still has it", obj: virtualService, facts: withSchema,
 			changes: map[string]any{"/spec/http/0/websocketUpgrade": true}},
 		{name: "a user's websocketUpgrade is kept", obj: replaceOnce(virtualService, "route: [{destination: {host: chat}}]", "route: [{destination: {host: chat}}]\n    websocketUpgrade: false"), facts: withSchema},
