@@ -21,7 +21,7 @@ type verdict struct {
 	reason defaults.Reason
 	// hints are weak signs that an object not recognised as WebSocket might be (--explain).
 	hints []defaults.Hint
-	mode   defaults.Enforcement
+	mode  defaults.Enforcement
 	// changes are the defaults the mutating webhook would inject.
 	changes []defaults.Change
 	// violations and warnings are what the validating webhook would find in the object with the
