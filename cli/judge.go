@@ -78,8 +78,7 @@ func judgeOne(o *object, facts *factIndex, policy defaults.Policy, explain bool)
 	if !mutated.WebSocket && len(mutated.Violations) == 0 {
 		return // both webhooks allow the object untouched
 	}
-	v.changes = mutated.Changes
-	v.fixed = mutated.Object
+	v.changes, v.fixed = withoutDefaultsRecord(o.obj, mutated)
 	validated := mutated
 	if len(mutated.Changes) > 0 {
 		validated = defaults.Evaluate(mutated.Object, policy, f)
@@ -94,4 +93,35 @@ func judgeOne(o *object, facts *factIndex, policy defaults.Policy, explain bool)
 	}
 	v.violations = validated.Violations
 	v.warnings = validated.Warnings
+}
+
+// defaultsRecordPointer is where the webhook records the values it injected.
+var defaultsRecordPointer = defaults.JSONPointer([]string{"metadata", "annotations", defaults.AnnotationDefaults})
+
+// withoutDefaultsRecord drops the engine's record of the values it injected
+// (defaults.AnnotationDefaults) from what the CLI reports and writes. In a cluster the record
+// tells wsguard's defaults from the user's values on later admissions; in a manifest, every value
+// is the user's, including the defaults `wsguard fix` writes there.
+func withoutDefaultsRecord(in *unstructured.Unstructured, res defaults.Result) ([]defaults.Change, *unstructured.Unstructured) {
+	var changes []defaults.Change
+	for _, c := range res.Changes {
+		if c.Path != defaultsRecordPointer {
+			changes = append(changes, c)
+		}
+	}
+	if len(changes) == len(res.Changes) {
+		return res.Changes, res.Object
+	}
+	fixed := res.Object.DeepCopy()
+	annotations := fixed.GetAnnotations()
+	if v, ok := in.GetAnnotations()[defaults.AnnotationDefaults]; ok {
+		annotations[defaults.AnnotationDefaults] = v
+	} else {
+		delete(annotations, defaults.AnnotationDefaults)
+	}
+	fixed.SetAnnotations(annotations)
+	if len(changes) == 0 {
+		return nil, in
+	}
+	return changes, fixed
 }

@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/wsguard/wsguard/cli"
+	"github.com/wsguard/wsguard/defaults"
 	"github.com/wsguard/wsguard/internal/testsupport"
 	"github.com/wsguard/wsguard/webhooks"
 )
@@ -199,12 +200,14 @@ func admissionWarnings(rep cli.ObjectReport, mode string) []string {
 }
 
 // comparable drops what the API server makes up per object: identity, timestamps, allocated
-// cluster IPs.
+// cluster IPs; and the webhook's record of the values it injected (defaults.AnnotationDefaults),
+// which `wsguard fix` does not write: in a manifest, every value is the user's.
 func comparable(u *unstructured.Unstructured) map[string]any {
 	m := runtime.DeepCopyJSON(u.Object)
 	for _, f := range [][]string{
 		{"metadata", "uid"}, {"metadata", "resourceVersion"}, {"metadata", "creationTimestamp"}, {"metadata", "managedFields"},
 		{"metadata", "generation"}, {"metadata", "namespace"}, {"spec", "clusterIP"}, {"spec", "clusterIPs"},
+		{"metadata", "annotations", defaults.AnnotationDefaults},
 	} {
 		unstructured.RemoveNestedField(m, f...)
 	}

@@ -93,6 +93,21 @@ func Evaluate(obj *unstructured.Unstructured, policy Policy, facts Facts) Result
 		res.Object = &unstructured.Unstructured{Object: ev.p.working}
 	}
 	res.Changes = ev.p.changes
+	if len(ev.released) > 0 {
+		// wsguard's own values were taken out and the rules injected what applies now: the
+		// changes are the difference between the input and the result.
+		changes, err := ev.diffChanges(obj.Object)
+		if err != nil {
+			ev.malformed(err)
+			res = ev.result
+			res.Object = obj
+			return res
+		}
+		res.Changes = changes
+		if len(changes) == 0 {
+			res.Object = obj
+		}
+	}
 	return res
 }
 
@@ -111,6 +126,16 @@ type evaluation struct {
 	annots map[string]string // annotations as they were before any rule ran
 	// controller is the Ingress controller serving the object, once resolved (inScope).
 	controller *string
+	// released are wsguard's own values taken out before the rules ran (releaseOwned); owns are
+	// the values the rules injected, recorded in AnnotationDefaults.
+	released []releasedValue
+	owns     []ownedWrite
+}
+
+// ownedWrite is a value a rule injected and wsguard owns until the user changes it.
+type ownedWrite struct {
+	rule string
+	segs []string
 }
 
 func (ev *evaluation) run() {
@@ -144,6 +169,7 @@ func (ev *evaluation) run() {
 	if !ev.applyOverrides() {
 		return // invalid overrides are violations; defaults computed from them would be wrong
 	}
+	ev.releaseOwned()
 	for _, r := range catalog {
 		if r.Kind != ev.gk || ev.skip[r.ID] || !ev.inScope(r) {
 			continue
@@ -158,6 +184,7 @@ func (ev *evaluation) run() {
 		}
 	}
 	ev.recordAppliedRules()
+	ev.recordOwned()
 }
 
 // inScope reports whether a rule's declared controller serves the object: Ingress rules of one
@@ -194,7 +221,9 @@ func (ev *evaluation) recordAppliedRules() {
 	}
 	ids := strings.Split(ev.annots[AnnotationAppliedRules], ",")
 	for _, c := range ev.p.changes {
-		ids = append(ids, c.Rule)
+		if c.Rule != RuleAppliedRules {
+			ids = append(ids, c.Rule)
+		}
 	}
 	ids = slices.DeleteFunc(ids, func(s string) bool { return strings.TrimSpace(s) == "" })
 	slices.Sort(ids)
@@ -217,6 +246,7 @@ func (ev *evaluation) setDefault(path fieldPath, value any, why string) bool {
 		return false
 	}
 	ev.p.write(ev.rule, fmt.Sprintf("set %s=%s (%s)", path, renderValue(value), why), value, path.segs)
+	ev.owns = append(ev.owns, ownedWrite{ev.rule, path.segs})
 	return true
 }
 
@@ -231,6 +261,7 @@ func (ev *evaluation) setAnnotationDefault(key, value, why string) bool {
 // value; each caller says which server default it replaces, and its docs say how to keep it.
 func (ev *evaluation) replaceServerDefault(path fieldPath, value any, why string) {
 	ev.p.write(ev.rule, fmt.Sprintf("set %s=%s (%s)", path, renderValue(value), why), value, path.segs)
+	ev.owns = append(ev.owns, ownedWrite{ev.rule, path.segs})
 }
 
 // mergeInto writes merged, the user's value with what the rule adds (added) merged in, over the

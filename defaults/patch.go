@@ -15,6 +15,8 @@ type patcher struct {
 	original map[string]any
 	working  map[string]any // nil until the first edit (copy on write)
 	changes  []Change
+	// quiet counts removals made without recording an operation (removeQuietly).
+	quiet int
 	// err is the first write that could not be made: the path runs through a value that is
 	// not an object or list (a manifest can hold "containers: [null]"). Nothing is written then.
 	err error
@@ -63,6 +65,55 @@ func (p *patcher) get(path ...string) (any, bool) {
 	}
 	return node, true
 }
+
+// removeQuietly deletes the value at path, and the maps that deleting it leaves empty, without
+// recording an operation: Evaluate then computes the changes from the input and the result
+// (diffChanges). Used only to take wsguard's own values out before the rules run.
+func (p *patcher) removeQuietly(path []string) {
+	if len(path) == 0 {
+		return
+	}
+	// parents are the maps on the way, with the key under which each holds the next node; a
+	// list on the way stops pruning there, since an index must keep its meaning.
+	type parent struct {
+		m   map[string]any
+		key string
+	}
+	var parents []parent
+	var node any = p.writable()
+	for _, seg := range path[:len(path)-1] {
+		switch n := node.(type) {
+		case map[string]any:
+			parents = append(parents, parent{n, seg})
+			node = n[seg]
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(n) {
+				return
+			}
+			parents = nil
+			node = n[i]
+		default:
+			return
+		}
+	}
+	m, ok := node.(map[string]any)
+	if !ok {
+		return
+	}
+	if _, ok := m[path[len(path)-1]]; !ok {
+		return
+	}
+	delete(m, path[len(path)-1])
+	p.quiet++
+	for i := len(parents) - 1; i >= 0 && len(m) == 0; i-- {
+		delete(parents[i].m, parents[i].key)
+		m = parents[i].m
+	}
+}
+
+// version changes whenever the object does, so that typed views are remade.
+func (p *patcher) version() int { return len(p.changes) + p.quiet }
 
 // empty reports whether nothing is at path: the field is missing or null.
 func (p *patcher) empty(path []string) bool {

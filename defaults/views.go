@@ -41,7 +41,7 @@ func (ev *evaluation) ingress() *networkingv1.Ingress {
 // never see nil.
 func view[T any](ev *evaluation) *T {
 	key := ev.gk.String()
-	if v, ok := ev.views[key].(*T); ok && ev.viewAt[key] == len(ev.p.changes) {
+	if v, ok := ev.views[key].(*T); ok && ev.viewAt[key] == ev.p.version() {
 		return v
 	}
 	out := new(T)
@@ -52,7 +52,7 @@ func view[T any](ev *evaluation) *T {
 	if ev.views == nil {
 		ev.views, ev.viewAt = map[string]any{}, map[string]int{}
 	}
-	ev.views[key], ev.viewAt[key] = out, len(ev.p.changes)
+	ev.views[key], ev.viewAt[key] = out, ev.p.version()
 	return out
 }
 

@@ -5,6 +5,8 @@
 #   2. hack/loadgen: the real `wsguard serve` over HTTPS at concurrency 1, 16 and 64.
 #   3. hack/apibench: create/update latency through kube-apiserver without admission, with
 #      wsguard, and with the same rules as native admission policies.
+#   4. hack/cachemem: wsguard's RSS with CACHEMEM_OBJECTS Deployments and as many Services in
+#      the cluster, a tenth of their namespaces opted in.
 # It needs KUBEBUILDER_ASSETS (the Makefile target sets it). Raw output goes to BENCH_OUT.
 # Figures depend on the machine and on whatever else runs on it: compare runs on one machine.
 set -euo pipefail
@@ -17,6 +19,7 @@ LOADGEN_REQUESTS="${LOADGEN_REQUESTS:-20000}"
 LOADGEN_ROUNDS="${LOADGEN_ROUNDS:-3}"
 APIBENCH_ITERATIONS="${APIBENCH_ITERATIONS:-150}"
 APIBENCH_ROUNDS="${APIBENCH_ROUNDS:-3}"
+CACHEMEM_OBJECTS="${CACHEMEM_OBJECTS:-10000}"
 BENCH_OUT="${BENCH_OUT:-bin/bench}"
 
 cd "$(dirname "$0")/.."
@@ -32,6 +35,9 @@ go run ./hack/loadgen -wsguard "$BENCH_OUT/wsguard" -requests "$LOADGEN_REQUESTS
 
 echo "==> hack/apibench (raw: $BENCH_OUT/apibench.txt)" >&2
 go run ./hack/apibench -wsguard "$BENCH_OUT/wsguard" -iterations "$APIBENCH_ITERATIONS" -rounds "$APIBENCH_ROUNDS" | tee "$BENCH_OUT/apibench.txt" >&2
+
+echo "==> hack/cachemem (raw: $BENCH_OUT/cachemem.txt)" >&2
+go run ./hack/cachemem -wsguard "$BENCH_OUT/wsguard" -objects "$CACHEMEM_OBJECTS" | tee "$BENCH_OUT/cachemem.txt" >&2
 
 # The summary: medians of the Go benchmark repetitions (time/op is wall time, CPU/op the
 # process's CPU time per op), then the two programs' own summaries.
@@ -68,3 +74,6 @@ sed -n '/^median of/,$p' "$BENCH_OUT/loadgen.txt"
 echo
 echo "## Through the API server (hack/apibench)"
 sed -n '/^machine:/,$p' "$BENCH_OUT/apibench.txt"
+echo
+echo "## Memory with a large cluster (hack/cachemem)"
+cat "$BENCH_OUT/cachemem.txt"

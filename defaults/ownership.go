@@ -1,0 +1,176 @@
+package defaults
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+
+	"gomodules.xyz/jsonpatch/v2"
+)
+
+// AnnotationDefaults is written by wsguard: the values it injected, by JSON pointer, as it
+// injected them. A value that still equals its record is wsguard's, not the user's: it follows
+// the policy and the object's overrides when they change, and it gives way when the user picks
+// an alternative (upstream-hash-by instead of the affinity cookie, an httpGet preStop hook
+// instead of the sleep, a simple load balancer instead of consistent hashing). A value the user
+// changed is the user's from then on, and is never touched again.
+const AnnotationDefaults = "wsguard.io/defaults"
+
+// RuleReleased attributes the removal of a value wsguard had injected and no rule asks for any
+// more.
+const RuleReleased = "released-default"
+
+// ownedValue is one entry of AnnotationDefaults.
+type ownedValue struct {
+	Rule  string `json:"rule"`
+	Value any    `json:"value"`
+}
+
+// readOwned parses AnnotationDefaults; a record that is not wsguard's JSON is ignored, so that
+// nothing is taken from the user on the strength of it.
+func readOwned(raw string) map[string]ownedValue {
+	if raw == "" {
+		return nil
+	}
+	var m map[string]ownedValue
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil
+	}
+	return m
+}
+
+// releaseOwned takes wsguard's own values out of the object before the rules run, so that
+// rules judge the object as its author wrote it and inject again what the policy, the overrides
+// and the author's choices call for now. Values the user changed are no longer wsguard's and
+// stay. It returns whether anything was taken out.
+func (ev *evaluation) releaseOwned() bool {
+	owned := readOwned(ev.annots[AnnotationDefaults])
+	released := false
+	for _, ptr := range slices.Sorted(maps.Keys(owned)) {
+		segs, err := SplitJSONPointer(ptr)
+		if err != nil || len(segs) == 0 {
+			continue
+		}
+		current, ok := ev.p.get(segs...)
+		if !ok || !reflect.DeepEqual(normaliseJSON(current), normaliseJSON(owned[ptr].Value)) {
+			continue // the user changed or removed it: theirs now
+		}
+		ev.p.removeQuietly(segs)
+		ev.released = append(ev.released, releasedValue{pointer: ptr, owned: owned[ptr]})
+		released = true
+	}
+	return released
+}
+
+type releasedValue struct {
+	pointer string
+	owned   ownedValue
+}
+
+// recordOwned writes AnnotationDefaults: what the rules injected in this evaluation (setDefault
+// and replaceServerDefault, not merges into a user's value), with the values the object ends up
+// with.
+func (ev *evaluation) recordOwned() {
+	record := map[string]ownedValue{}
+	for _, o := range ev.owns {
+		if v, ok := ev.p.get(o.segs...); ok {
+			record[JSONPointer(o.segs)] = ownedValue{Rule: o.rule, Value: v}
+		}
+	}
+	value := ""
+	if len(record) > 0 {
+		b, err := json.Marshal(record)
+		if err != nil {
+			return
+		}
+		value = string(b)
+	}
+	if value == ev.annots[AnnotationDefaults] {
+		return
+	}
+	ev.rule = RuleAppliedRules
+	if value == "" {
+		ev.p.removeQuietly(annotationField(AnnotationDefaults).segs)
+		return
+	}
+	ev.p.write(ev.rule, "recorded the values wsguard injected", value, annotationField(AnnotationDefaults).segs)
+}
+
+// diffChanges turns an evaluation that released wsguard's values into the changes from the
+// input to the result: a JSON patch computed from the two, each operation attributed to the
+// rule that wrote the value, or to RuleReleased when a released value is simply gone. Values
+// released and injected again unchanged make no operation at all.
+func (ev *evaluation) diffChanges(original map[string]any) ([]Change, error) {
+	before, err := json.Marshal(original)
+	if err != nil {
+		return nil, err
+	}
+	after, err := json.Marshal(ev.p.object())
+	if err != nil {
+		return nil, err
+	}
+	ops, err := jsonpatch.CreatePatch(before, after)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(ops, func(a, b jsonpatch.Operation) int { return strings.Compare(a.Path, b.Path) })
+	var out []Change
+	for _, op := range ops {
+		c := Change{Op: op.Operation, Path: op.Path, Value: op.Value}
+		if w, ok := ev.writeCovering(op.Path); ok {
+			c.Rule, c.Message = w.Rule, w.Message
+		} else if r, ok := ev.releasedCovering(op.Path); ok {
+			c.Rule = RuleReleased
+			c.Message = fmt.Sprintf("removed %s, which wsguard had injected for %s and nothing asks for any more (the object chose otherwise, or an override or the policy changed)", fieldOfPointer(r.pointer), r.owned.Rule)
+		} else {
+			c.Rule, c.Message = RuleAppliedRules, "updated wsguard's bookkeeping"
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// writeCovering finds the rule write whose path is, or is under or above, a patch path.
+func (ev *evaluation) writeCovering(path string) (Change, bool) {
+	for i := len(ev.p.changes) - 1; i >= 0; i-- {
+		c := ev.p.changes[i]
+		if c.Path == path || strings.HasPrefix(path, c.Path+"/") || strings.HasPrefix(c.Path, path+"/") {
+			return c, true
+		}
+	}
+	return Change{}, false
+}
+
+func (ev *evaluation) releasedCovering(path string) (releasedValue, bool) {
+	for _, r := range ev.released {
+		if r.pointer == path || strings.HasPrefix(r.pointer, path+"/") || strings.HasPrefix(path, r.pointer+"/") {
+			return r, true
+		}
+	}
+	return releasedValue{}, false
+}
+
+// fieldOfPointer renders a JSON pointer as a field path for messages.
+func fieldOfPointer(ptr string) string {
+	segs, err := SplitJSONPointer(ptr)
+	if err != nil {
+		return ptr
+	}
+	return strings.Join(segs, ".")
+}
+
+// normaliseJSON makes numbers comparable whatever decoded them (int64, float64, json.Number).
+func normaliseJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return v
+	}
+	return out
+}
