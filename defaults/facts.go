@@ -1,6 +1,9 @@
 package defaults
 
 import (
+	"fmt"
+	"strings"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -67,6 +70,24 @@ func OptedIn(ns *corev1.Namespace) bool {
 	return ns != nil && ns.Labels[LabelInject] == InjectEnabled
 }
 
+// NamespaceEnforcementProblem says what is wrong with a namespace's AnnotationEnforcement, or
+// "" when it is absent, empty, or reads as "enforce" or "warn" (in any case, with spaces around). An
+// unreadable value enforces: the adapters warn with this text, so a typo is not silent.
+func NamespaceEnforcementProblem(ns *corev1.Namespace) string {
+	if ns == nil {
+		return ""
+	}
+	raw, ok := ns.Annotations[AnnotationEnforcement]
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "", string(Enforce), string(Warn):
+		return ""
+	}
+	return fmt.Sprintf("namespace %s: %s is %q, which is neither %q nor %q, so its objects are judged in enforce mode", ns.Name, AnnotationEnforcement, raw, Enforce, Warn)
+}
+
 // EnforcementFor returns the mode for an object of a namespace: the namespace annotation may turn
 // enforcement into warnings, and the cluster-wide warn mode wins over a namespace's "enforce".
 // An object recognised only by inference (Result.Reason.Inferred) follows InferredEnforcement,
@@ -75,7 +96,7 @@ func EnforcementFor(p Policy, ns *corev1.Namespace, res Result) Enforcement {
 	if p.Enforcement == Warn {
 		return Warn
 	}
-	if ns != nil && Enforcement(ns.Annotations[AnnotationEnforcement]) == Warn {
+	if ns != nil && strings.EqualFold(strings.TrimSpace(ns.Annotations[AnnotationEnforcement]), string(Warn)) {
 		return Warn
 	}
 	if res.Reason.Inferred() && p.InferredEnforcement != Enforce {

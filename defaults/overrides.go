@@ -32,8 +32,13 @@ func (ev *evaluation) applyOverrides() bool {
 	if ok && ev.policy.MinTimeoutSeconds > ev.policy.TimeoutSeconds {
 		// A lower timeout override also lowers the minimum: the user asked for that timeout.
 		if _, minSet := ev.annots[AnnotationMinTimeoutSeconds]; minSet {
+			source := "the policy's timeoutSeconds"
+			if _, set := ev.annots[AnnotationTimeoutSeconds]; set {
+				source = AnnotationTimeoutSeconds
+			}
 			ev.violate(annotationPath(AnnotationMinTimeoutSeconds), ev.annots[AnnotationMinTimeoutSeconds],
-				"is above the timeout in "+AnnotationTimeoutSeconds, "lower it to the timeout or below")
+				fmt.Sprintf("is above the timeout wsguard injects (%ds, from %s), so wsguard would deny its own default", ev.policy.TimeoutSeconds, source),
+				fmt.Sprintf("lower it to %d or below, or raise %s with it", ev.policy.TimeoutSeconds, AnnotationTimeoutSeconds))
 			ok = false
 		} else {
 			ev.policy.MinTimeoutSeconds = ev.policy.TimeoutSeconds

@@ -78,9 +78,22 @@ func TestEnforcementFor(t *testing.T) {
 		{"a guess only warns by default", DefaultPolicy(), namespace(nil), inferred, Warn},
 		{"a guess denies when the policy says so", enforceInferred, namespace(nil), inferred, Enforce},
 		{"a namespace's warn wins over enforcing guesses", enforceInferred, warnNS, inferred, Warn},
+		{"the namespace's mode is read in any case", DefaultPolicy(), namespace(map[string]string{AnnotationEnforcement: " Warn"}), declared, Warn},
 	} {
 		if got := EnforcementFor(tc.policy, tc.ns, tc.res); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestNamespaceEnforcementProblem(t *testing.T) {
+	for value, bad := range map[string]bool{"warn": false, "Enforce": false, " WARN ": false, "warning": true, "": false} {
+		ns := namespace(map[string]string{AnnotationEnforcement: value})
+		if got := NamespaceEnforcementProblem(ns) != ""; got != bad {
+			t.Errorf("%q: problem %v, want %v", value, got, bad)
+		}
+	}
+	if NamespaceEnforcementProblem(namespace(nil)) != "" {
+		t.Errorf("a namespace without the annotation has a problem")
 	}
 }

@@ -106,10 +106,11 @@ func TestRecognition(t *testing.T) {
 			notWebSocket: true,
 		},
 		{
-			name:    "a Service that sends a TCP port to a known application's port is WebSocket; its UDP port is not",
-			obj:     plainService,
-			facts:   Facts{Deployments: []appsv1.Deployment{grafana}},
-			changes: serviceAffinity,
+			name:     "a Service that sends a TCP port to a known application's port is WebSocket; its UDP port is not",
+			obj:      plainService,
+			facts:    Facts{Deployments: []appsv1.Deployment{grafana}},
+			changes:  serviceAffinity,
+			warnings: []string{"service-workloads-without-defaults "},
 		},
 		{
 			name:         "a Service whose ports do not reach the application's WebSocket port is not WebSocket",

@@ -14,6 +14,8 @@ var serviceRules = family("service", []Rule{
 		Summary: "default sessionAffinity ClientIP with the policy timeout (not on headless Services)"},
 	{ID: "service-app-protocol", Kind: KindService, Effects: Defaults, check: defaultServiceAppProtocol,
 		Summary: "set appProtocol kubernetes.io/ws(s) on ports that say WebSocket only by name"},
+	{ID: "service-workloads-without-defaults", Kind: KindService, Effects: Warns, check: checkServiceWorkloadsDefaulted,
+		Summary: "warn when the Service makes workloads WebSocket that were admitted before it and lack their defaults"},
 	{ID: "service-http2-port", Kind: KindService, Effects: Denies, check: checkServiceHTTP2Port,
 		Summary:     "deny WebSocket ports declared as grpc, http2 or h2c",
 		Remediation: "declare WebSocket ports as kubernetes.io/ws(s) or http, and serve HTTP/2 on a separate port"},
@@ -97,6 +99,50 @@ func isHTTP2Protocol(s string) bool {
 	switch parts[0] {
 	case "grpc", "http2", "h2c", "h2":
 		return true
+	}
+	return false
+}
+
+// checkServiceWorkloadsDefaulted warns about workloads this Service makes WebSocket that have no
+// preStop hook in a container it reaches. kubectl apply -f dir/ applies deployment.yaml before
+// service.yaml, so a Deployment that is WebSocket only through its Service was admitted before
+// wsguard could know, and re-applying it changes nothing (kubectl sends no request when nothing
+// changed). A rollout restart updates the Deployment, which the webhook then defaults, and
+// restarts the pods, which the new hook needs anyway.
+func checkServiceWorkloadsDefaulted(ev *evaluation) {
+	svc := ev.service()
+	ws, ok := ev.webSocketService(svc)
+	if !ok {
+		return
+	}
+	for _, w := range ev.facts.workloads() {
+		if !selectsPods(svc, w.template.Labels) {
+			continue
+		}
+		for _, c := range w.template.Spec.Containers {
+			if c.Lifecycle != nil && c.Lifecycle.PreStop != nil || !reachedBy(svc, ws.ports, c) {
+				continue
+			}
+			ev.warn(nil, fmt.Sprintf("%s %s, whose pods this Service selects, has no preStop hook in container %s: it was admitted before this Service made it WebSocket, so wsguard could not give it its defaults; "+
+				"run kubectl rollout restart %s/%s (wsguard defaults the updated %s and its pods restart with the hook)",
+				w.kind, w.name, c.Name, strings.ToLower(w.kind), w.name, w.kind))
+			break
+		}
+	}
+}
+
+// reachedBy reports whether one of the Service's WebSocket ports sends traffic to the
+// container; a container that declares no ports counts as reached.
+func reachedBy(svc *corev1.Service, ports []int, c corev1.Container) bool {
+	if len(c.Ports) == 0 {
+		return true
+	}
+	for _, i := range ports {
+		for _, cp := range c.Ports {
+			if targetsContainerPort(svc.Spec.Ports[i], cp) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -1,6 +1,10 @@
 package defaults
 
-import "testing"
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+)
 
 const wsService = `
 apiVersion: v1
@@ -14,7 +18,28 @@ spec:
 `
 
 func TestServiceRules(t *testing.T) {
+	defaulted := map[string]any{
+		"/spec/sessionAffinity":       "ClientIP",
+		"/spec/sessionAffinityConfig": map[string]any{"clientIP": map[string]any{"timeoutSeconds": 10800}},
+		"/spec/ports/0/appProtocol":   "kubernetes.io/ws",
+	}
+	before := typedDeployment(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: before}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 8080}]}]\n")
+	drained := typedDeployment(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drained}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 8080}], lifecycle: {preStop: {sleep: {seconds: 15}}}}]\n")
+	other := typedDeployment(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 9999}]}]\n")
 	runRuleCases(t, []ruleCase{
+		{
+			name:     "a Deployment admitted before the Service made it WebSocket is pointed out",
+			obj:      wsService,
+			facts:    Facts{Deployments: []appsv1.Deployment{before}},
+			changes:  defaulted,
+			warnings: []string{"service-workloads-without-defaults "},
+		},
+		{
+			name:    "a Deployment with a preStop hook, or whose ports the Service does not reach, is not",
+			obj:     wsService,
+			facts:   Facts{Deployments: []appsv1.Deployment{drained, other}},
+			changes: defaulted,
+		},
 		{
 			name: "ClientIP affinity and appProtocol are defaulted",
 			obj:  wsService,

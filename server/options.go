@@ -45,7 +45,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ConfigFile, "config", "", "policy file (YAML); see docs/configuration.md. Without it, the documented defaults apply")
 	fs.StringVar(&o.Enforcement, "enforcement", "", "cluster-wide mode, overriding the policy file: enforce (deny unsafe objects) or warn (admit them with warnings)")
 	fs.StringVar(&o.ShutdownTimeout, "graceful-shutdown-timeout", "30s", "how long in-flight requests may take to finish after SIGTERM")
-	fs.StringVar(&o.WebhookNamespace, "webhook-namespace", os.Getenv("POD_NAMESPACE"), "namespace wsguard runs in (informational; the webhook configurations exclude it)")
+	fs.StringVar(&o.WebhookNamespace, "webhook-namespace", os.Getenv("POD_NAMESPACE"), "namespace wsguard runs in: never judged, like kube-system, even where a webhook configuration would send its objects")
 }
 
 // tlsVersion parses --tls-min-version.

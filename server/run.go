@@ -87,7 +87,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	if facts.BackendConfigs, err = watchBackendConfigs(ctx, mgr, log); err != nil {
 		return err
 	}
-	webhooks.Register(webhookServer, policy, facts, log.WithName("webhook"))
+	webhooks.Register(webhookServer, policy, facts, o.WebhookNamespace, log.WithName("webhook"))
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err

@@ -47,7 +47,7 @@ func BenchmarkHandler(b *testing.B) {
 	logf.SetLogger(benchLogger())
 	cache := benchNamespace(b)
 	server := webhook.NewServer(webhook.Options{})
-	Register(server, defaults.DefaultPolicy(), FactsReader{Cache: cache, Live: cache}, benchLogger())
+	Register(server, defaults.DefaultPolicy(), FactsReader{Cache: cache, Live: cache}, "", benchLogger())
 	mux := server.WebhookMux()
 	objects := []struct {
 		name     string

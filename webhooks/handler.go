@@ -32,7 +32,9 @@ type handler struct {
 	mutate bool
 	policy defaults.Policy
 	facts  factsSource
-	log    logr.Logger
+	// ownNamespace is where wsguard runs; it and kube-system are never judged.
+	ownNamespace string
+	log          logr.Logger
 }
 
 func (h *handler) webhookName() string {
@@ -63,6 +65,11 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 		return admission.Errored(http.StatusBadRequest,
 			fmt.Errorf("wsguard: %s serves %s, not %s", h.path(), h.kind.GroupKind, gk))
 	}
+	// The shipped webhook configurations exclude these namespaces; an edited or hand-written
+	// configuration may not, and wsguard must never block its own rollout or the control plane's.
+	if req.Namespace == metav1.NamespaceSystem || (h.ownNamespace != "" && req.Namespace == h.ownNamespace) {
+		return admission.Allowed("wsguard never judges kube-system or its own namespace")
+	}
 	obj, err := decodeObject(req)
 	if err != nil {
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("wsguard: %w", err))
@@ -87,7 +94,11 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	if h.mutate {
 		return h.patchResponse(log, res)
 	}
-	return h.verdict(log, obj.GetName(), res, defaults.EnforcementFor(h.policy, ns, res))
+	resp = h.verdict(log, obj.GetName(), res, defaults.EnforcementFor(h.policy, ns, res))
+	if problem := defaults.NamespaceEnforcementProblem(ns); problem != "" {
+		resp.Warnings = append(resp.Warnings, "wsguard: "+problem)
+	}
+	return resp
 }
 
 // requestLog is the handler's logger with the request's identity attached.

@@ -80,6 +80,8 @@ var ruleSpecs = []ruleSpec{
 	{rule: "deployment-grace-period", expect: denied, obj: deploymentWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
 	{rule: "deployment-readiness-probe", expect: warned, obj: deploymentWith("%PROBE%", "")},
 	{rule: "deployment-recreate-strategy", expect: warned, obj: deploymentWith("%STRATEGY%", "strategy: {type: Recreate},")},
+	{rule: "service-workloads-without-defaults", expect: warned, obj: serviceYAML(""),
+		setup: []string{`{apiVersion: apps/v1, kind: Deployment, metadata: {name: before}, spec: {selector: {matchLabels: {app: chat}}, template: {metadata: {labels: {app: chat}}, spec: {containers: [{name: chat, image: chat:1}]}}}}`}},
 	{rule: "statefulset-prestop-sleep", expect: defaulted, obj: statefulSetWith()},
 	{rule: "statefulset-grace-period", expect: denied, obj: statefulSetWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
 	{rule: "statefulset-readiness-probe", expect: warned, obj: statefulSetWith("%PROBE%", "")},
