@@ -79,8 +79,8 @@ func TestStatefulSetRules(t *testing.T) {
 			warnings: []string{readiness},
 		},
 		{
-			name:    "a Service in front of a StatefulSet running a known application is WebSocket",
-			obj:     "apiVersion: v1\nkind: Service\nmetadata: {name: kuma}\nspec:\n  selector: {app: chat}\n  ports: [{name: http, port: 80, targetPort: 3001}]\n",
+			name:     "a Service in front of a StatefulSet running a known application is WebSocket",
+			obj:      "apiVersion: v1\nkind: Service\nmetadata: {name: kuma}\nspec:\n  selector: {app: chat}\n  ports: [{name: http, port: 80, targetPort: 3001}]\n",
 			facts:    Facts{StatefulSets: []appsv1.StatefulSet{sts}},
 			changes:  map[string]any{"/spec/sessionAffinity": "ClientIP", "/spec/sessionAffinityConfig": map[string]any{"clientIP": map[string]any{"timeoutSeconds": 10800}}},
 			warnings: []string{"service-workloads-without-defaults "},
