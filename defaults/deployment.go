@@ -33,7 +33,6 @@ var (
 	containersField = podSpecField.Child("containers")
 	graceField      = podSpecField.Child("terminationGracePeriodSeconds")
 	podSpecPath     = podSpecField.Field()
-	containersPath  = containersField.Field()
 )
 
 // workloadIsWebSocket: a Deployment or StatefulSet whose pod template has WebSocket containers
@@ -49,7 +48,7 @@ func workloadIsWebSocket(ev *evaluation) bool {
 // Services WebSocket, those with a TCP port. A Deployment marked only by annotation has every
 // container counted.
 func webSocketContainers(ev *evaluation, tmpl *corev1.PodTemplateSpec) []int {
-	containers := tmpl.Spec.Containers
+	containers := containersOf(servingContainers(tmpl))
 	var byName []int
 	for i, c := range containers {
 		for _, p := range c.Ports {
@@ -132,16 +131,17 @@ func webSocketContainers(ev *evaluation, tmpl *corev1.PodTemplateSpec) []int {
 // The native sleep action needs no shell, unlike `exec: sleep`, which fails in distroless images.
 func injectPreStopSleep(ev *evaluation) {
 	tmpl := ev.podTemplate()
+	serving := servingContainers(tmpl)
 	for _, i := range webSocketContainers(ev, tmpl) {
-		c := tmpl.Spec.Containers[i]
+		c := serving[i].container
 		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil {
 			if sleepsViaShell(c.Lifecycle.PreStop) {
-				ev.warn(containersPath.Index(i).Child("lifecycle", "preStop", "exec"),
+				ev.warn(serving[i].field.Child("lifecycle", "preStop", "exec").Field(),
 					"an exec sleep fails in images without a shell (distroless, scratch) and the pod is then killed without draining; use lifecycle.preStop.sleep.seconds instead")
 			}
 			continue
 		}
-		ev.setDefault(containersField.Index(i).Child("lifecycle", "preStop", "sleep", "seconds"), ev.policy.PreStopSeconds,
+		ev.setDefault(serving[i].field.Child("lifecycle", "preStop", "sleep", "seconds"), ev.policy.PreStopSeconds,
 			"lets load balancers stop routing new connections to the pod before it gets SIGTERM")
 	}
 }
@@ -179,9 +179,10 @@ func coverDrainWithGracePeriod(ev *evaluation) {
 // reach a pod as soon as it starts, before it can accept them.
 func checkReadiness(ev *evaluation) {
 	tmpl := ev.podTemplate()
+	serving := servingContainers(tmpl)
 	for _, i := range webSocketContainers(ev, tmpl) {
-		if tmpl.Spec.Containers[i].ReadinessProbe == nil {
-			ev.warn(containersPath.Index(i).Child("readinessProbe"),
+		if serving[i].container.ReadinessProbe == nil {
+			ev.warn(serving[i].field.Child("readinessProbe").Field(),
 				"is missing: WebSocket handshakes reach the pod before it can accept them and fail during every rollout; add a readinessProbe")
 		}
 	}
@@ -200,12 +201,44 @@ func checkDeploymentRecreate(ev *evaluation) {
 // period and the sidecar's drain must outlast it.
 func longestPreStopSleep(ev *evaluation, tmpl *corev1.PodTemplateSpec) int64 {
 	var longest int64
+	serving := servingContainers(tmpl)
 	for _, i := range webSocketContainers(ev, tmpl) {
-		if s, ok := preStopSleepSeconds(tmpl.Spec.Containers[i].Lifecycle); ok {
+		if s, ok := preStopSleepSeconds(serving[i].container.Lifecycle); ok {
 			longest = max(longest, s)
 		}
 	}
 	return longest
+}
+
+// servingContainer is a container that serves traffic for the pod's whole life: a regular
+// container, or a native sidecar (an init container with restartPolicy: Always, which keeps
+// running beside the others and is stopped after them).
+type servingContainer struct {
+	container corev1.Container
+	field     fieldPath
+}
+
+// servingContainers lists the pod's regular containers, then its native sidecars; the indexes
+// webSocketContainers returns are into this list.
+func servingContainers(tmpl *corev1.PodTemplateSpec) []servingContainer {
+	out := make([]servingContainer, 0, len(tmpl.Spec.Containers))
+	for i, c := range tmpl.Spec.Containers {
+		out = append(out, servingContainer{c, containersField.Index(i)})
+	}
+	for i, c := range tmpl.Spec.InitContainers {
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			out = append(out, servingContainer{c, podSpecField.Child("initContainers").Index(i)})
+		}
+	}
+	return out
+}
+
+func containersOf(s []servingContainer) []corev1.Container {
+	out := make([]corev1.Container, len(s))
+	for i := range s {
+		out[i] = s[i].container
+	}
+	return out
 }
 
 // preStopSleepSeconds reads how long a preStop hook sleeps: the native sleep action, or an exec

@@ -30,6 +30,35 @@ var preStopPointer = "/spec/template/spec/containers/0/lifecycle"
 func TestDeploymentRules(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{
+			// A native sidecar (restartPolicy: Always) that serves the WebSocket port is stopped
+			// after the main containers, and needs the drain as much as they do.
+			name: "a native sidecar serving a WebSocket port gets the preStop sleep",
+			obj: replaceOnce(wsDeployment, "      containers:", `      initContainers:
+      - name: proxy
+        image: proxy:1
+        restartPolicy: Always
+        ports: [{name: ws-proxy, containerPort: 9000}]
+        readinessProbe: {tcpSocket: {port: 9000}}
+      containers:`),
+			changes: map[string]any{
+				preStopPointer: map[string]any{"preStop": map[string]any{"sleep": map[string]any{"seconds": 15}}},
+				"/spec/template/spec/initContainers/0/lifecycle":    map[string]any{"preStop": map[string]any{"sleep": map[string]any{"seconds": 15}}},
+				"/spec/template/spec/terminationGracePeriodSeconds": 45,
+			},
+		},
+		{
+			name: "an ordinary init container is not a serving container",
+			obj: replaceOnce(wsDeployment, "      containers:", `      initContainers:
+      - name: migrate
+        image: migrate:1
+        ports: [{name: ws-setup, containerPort: 9000}]
+      containers:`),
+			changes: map[string]any{
+				preStopPointer: map[string]any{"preStop": map[string]any{"sleep": map[string]any{"seconds": 15}}},
+				"/spec/template/spec/terminationGracePeriodSeconds": 45,
+			},
+		},
+		{
 			name: "WebSocket container gets a native preStop sleep and a grace period that covers it",
 			obj:  wsDeployment,
 			changes: map[string]any{
