@@ -29,14 +29,20 @@ func object(t testing.TB, manifest string) *unstructured.Unstructured {
 	return u
 }
 
+// typed parses a manifest into the Go type that Facts carry.
+func typed[T any](t testing.TB, manifest string) T {
+	t.Helper()
+	var v T
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(object(t, manifest).Object, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // service parses a Service manifest into the typed form that Facts carry.
 func service(t testing.TB, manifest string) corev1.Service {
 	t.Helper()
-	var svc corev1.Service
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(object(t, manifest).Object, &svc); err != nil {
-		t.Fatal(err)
-	}
-	return svc
+	return typed[corev1.Service](t, manifest)
 }
 
 // ruleCase is one row of a rule's table: an object, what it should be changed to, and what

@@ -7,7 +7,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // A Deployment as real manifests publish it: no port named ws, the image of a known app.
@@ -60,26 +59,8 @@ spec:
       - {path: /, pathType: Prefix, backend: {service: {name: grafana, port: {name: http}}}}
 `
 
-func typedDeployment(t *testing.T, manifest string) appsv1.Deployment {
-	t.Helper()
-	var d appsv1.Deployment
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(object(t, manifest).Object, &d); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func typedIngress(t *testing.T, manifest string) networkingv1.Ingress {
-	t.Helper()
-	var ing networkingv1.Ingress
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(object(t, manifest).Object, &ing); err != nil {
-		t.Fatal(err)
-	}
-	return ing
-}
-
 func TestRecognition(t *testing.T) {
-	grafana := typedDeployment(t, grafanaDeployment)
+	grafana := typed[appsv1.Deployment](t, grafanaDeployment)
 	declared := namespace(map[string]string{AnnotationWebSocket: "true"})
 	declared.Name = "demo"
 	nginxIngressDefaults := map[string]any{
@@ -157,7 +138,7 @@ func TestRecognition(t *testing.T) {
 		{
 			name: "a Service named in an F5 Ingress's websocket-services is WebSocket",
 			obj:  plainService,
-			facts: Facts{Ingresses: []networkingv1.Ingress{typedIngress(t,
+			facts: Facts{Ingresses: []networkingv1.Ingress{typed[networkingv1.Ingress](t,
 				annotated(plainIngress, `nginx.org/websocket-services: "grafana"`))}},
 			changes: serviceAffinity,
 		},
@@ -172,7 +153,7 @@ func TestRecognition(t *testing.T) {
 }
 
 func TestRecognitionSaysWhy(t *testing.T) {
-	grafana := typedDeployment(t, grafanaDeployment)
+	grafana := typed[appsv1.Deployment](t, grafanaDeployment)
 	for _, tc := range []struct {
 		name     string
 		obj      string

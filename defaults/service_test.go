@@ -23,9 +23,9 @@ func TestServiceRules(t *testing.T) {
 		"/spec/sessionAffinityConfig": map[string]any{"clientIP": map[string]any{"timeoutSeconds": 10800}},
 		"/spec/ports/0/appProtocol":   "kubernetes.io/ws",
 	}
-	before := typedDeployment(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: before}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 8080}]}]\n")
-	drained := typedDeployment(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drained}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 8080}], lifecycle: {preStop: {sleep: {seconds: 15}}}}]\n")
-	other := typedDeployment(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 9999}]}]\n")
+	before := typed[appsv1.Deployment](t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: before}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 8080}]}]\n")
+	drained := typed[appsv1.Deployment](t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drained}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 8080}], lifecycle: {preStop: {sleep: {seconds: 15}}}}]\n")
+	other := typed[appsv1.Deployment](t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\nspec:\n  template:\n    metadata: {labels: {app: chat}}\n    spec:\n      containers: [{name: chat, image: chat:1, ports: [{containerPort: 9999}]}]\n")
 	runRuleCases(t, []ruleCase{
 		{
 			name:     "a Deployment admitted before the Service made it WebSocket is pointed out",
