@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -130,6 +131,8 @@ type evaluation struct {
 	// the values the rules injected, recorded in AnnotationDefaults.
 	released []releasedValue
 	owns     []ownedWrite
+	// serviceMemo keeps what detection concluded about each Service (webSocketService).
+	serviceMemo map[*corev1.Service]serviceMemo
 }
 
 // ownedWrite is a value a rule injected and wsguard owns until the user changes it.

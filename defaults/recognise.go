@@ -76,6 +76,25 @@ type webSocketSvc struct {
 // WebSocket setting of an Ingress that routes to it, the namespace's declaration, and the
 // pods it selects running a known WebSocket application.
 func (ev *evaluation) webSocketService(svc *corev1.Service) (webSocketSvc, bool) {
+	// Facts are read-only for the whole evaluation, so a related Service's answer is kept:
+	// detection asks once per route, backend and selector it follows.
+	if m, ok := ev.serviceMemo[svc]; ok {
+		return m.ws, m.ok
+	}
+	ws, ok := ev.recogniseService(svc)
+	if ev.serviceMemo == nil {
+		ev.serviceMemo = map[*corev1.Service]serviceMemo{}
+	}
+	ev.serviceMemo[svc] = serviceMemo{ws, ok}
+	return ws, ok
+}
+
+type serviceMemo struct {
+	ws webSocketSvc
+	ok bool
+}
+
+func (ev *evaluation) recogniseService(svc *corev1.Service) (webSocketSvc, bool) {
 	if v, set := webSocketAnnotation(svc.Annotations); set {
 		if !v {
 			return webSocketSvc{}, false
