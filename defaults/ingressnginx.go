@@ -2,6 +2,7 @@ package defaults
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -42,6 +43,10 @@ var ingressNGINXRules = family("ingress-nginx", []Rule{
 	{ID: "ingress-nginx-backend-protocol", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Denies, check: checkIngressNGINXBackendProtocol,
 		Summary:     "deny backend-protocol GRPC, GRPCS, FCGI and AJP, which cannot carry a WebSocket upgrade",
 		Remediation: "write HTTP or HTTPS, and route gRPC, FastCGI and AJP through a separate Ingress"},
+	{ID: "ingress-nginx-snippet", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXSnippets,
+		Summary: "warn that WebSocket headers or timeouts in a snippet are redundant or refused: ingress-nginx forwards the Upgrade itself and disables snippets by default"},
+	{ID: "ingress-nginx-connect-timeout", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXConnectTimeout,
+		Summary: "warn that a proxy-connect-timeout above 75s does not keep WebSockets open (nginx caps it; the read and send timeouts do)"},
 	{ID: "ingress-nginx-ssl-passthrough", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXSSLPassthrough,
 		Summary: "warn that an ssl-passthrough Ingress gets no HTTP-level settings: timeouts and affinity do not apply to a passed-through connection"},
 	{ID: "ingress-nginx-websocket-services-noop", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXWebSocketServicesNoop,
@@ -201,4 +206,50 @@ func checkIngressNGINXSSLPassthrough(ev *evaluation) {
 		msg += "; " + strings.Join(ignored, ", ") + " on this Ingress do nothing"
 	}
 	ev.warn(annotationPath(annotationIngressNGINXSSLPassthrough), msg)
+}
+
+// ingressNGINXSnippetAnnotations carry raw nginx configuration into an Ingress's locations or
+// server block.
+var ingressNGINXSnippetAnnotations = []string{
+	"nginx.ingress.kubernetes.io/configuration-snippet",
+	"nginx.ingress.kubernetes.io/server-snippet",
+}
+
+// webSocketSnippetDirective matches nginx directives people copy into snippets for WebSockets:
+// the Upgrade and Connection headers and the proxy timeouts.
+var webSocketSnippetDirective = regexp.MustCompile(`(?i)(proxy_set_header\s+(upgrade|connection)\b|proxy_(read|send|connect)_timeout\b|proxy_http_version\b)`)
+
+// checkIngressNGINXSnippets warns about WebSocket settings written in snippets. ingress-nginx's
+// own location template already forwards the Upgrade and Connection headers over HTTP/1.1, so
+// those lines are redundant; and since controller v1.9 snippet annotations are off unless the
+// ConfigMap sets allow-snippet-annotations: "true" (and annotations-risk-level allows them), so
+// the Ingress is refused by the controller's admission webhook or the snippet is ignored.
+func checkIngressNGINXSnippets(ev *evaluation) {
+	for _, key := range ingressNGINXSnippetAnnotations {
+		raw, ok := ev.annotation(key)
+		if !ok || !webSocketSnippetDirective.MatchString(raw) {
+			continue
+		}
+		ev.warn(annotationPath(key), "sets WebSocket headers or timeouts in raw nginx configuration: ingress-nginx already forwards the Upgrade and Connection headers over HTTP/1.1, "+
+			"and it disables snippet annotations unless its ConfigMap sets allow-snippet-annotations: \"true\" (the default since v1.9), in which case its admission webhook refuses this Ingress or the snippet is ignored; "+
+			"set the timeouts with proxy-read-timeout and proxy-send-timeout and remove these lines")
+	}
+}
+
+// nginxMaxConnectTimeout is the longest proxy_connect_timeout nginx honours on most systems.
+const nginxMaxConnectTimeout = 75
+
+// checkIngressNGINXConnectTimeout warns about long connect timeouts, which guides copy next to
+// the read and send timeouts: the connect timeout bounds only the TCP connection to the pod, nginx
+// documents that it usually cannot exceed 75 seconds, and it does nothing for an open WebSocket.
+func checkIngressNGINXConnectTimeout(ev *evaluation) {
+	const key = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
+	raw, ok := ev.annotation(key)
+	if !ok {
+		return
+	}
+	if n, valid := parseIngressNGINXSeconds(raw); valid && n > nginxMaxConnectTimeout {
+		ev.warn(annotationPath(key), fmt.Sprintf("%ds only bounds opening the connection to the pod, and nginx usually cannot wait longer than %ds for that; it does not keep WebSocket connections open, which proxy-read-timeout and proxy-send-timeout do: write a few seconds here",
+			n, nginxMaxConnectTimeout))
+	}
 }

@@ -306,6 +306,25 @@ spec:
 		obj:      annotated(nginxIngress, `nginx.ingress.kubernetes.io/ssl-passthrough: "true"`, `nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`),
 		warnings: []string{"ingress-nginx-ssl-passthrough metadata.annotations[nginx.ingress.kubernetes.io/ssl-passthrough]"},
 	})
+	cases = append(cases, ruleCase{
+		name:     "WebSocket headers in a configuration snippet are warned about",
+		obj:      annotated(nginxIngress, `nginx.ingress.kubernetes.io/configuration-snippet: "proxy_set_header Upgrade $http_upgrade;"`),
+		changes:  ingressNGINXChanges(),
+		warnings: []string{"ingress-nginx-snippet metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]"},
+	}, ruleCase{
+		name:    "a snippet without WebSocket settings is not",
+		obj:     annotated(nginxIngress, `nginx.ingress.kubernetes.io/configuration-snippet: "more_set_headers \"X-Frame-Options: DENY\";"`),
+		changes: ingressNGINXChanges(),
+	}, ruleCase{
+		name:     "the guide's 3600s connect timeout is warned about; a few seconds is fine",
+		obj:      annotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-connect-timeout: "3600"`),
+		changes:  ingressNGINXChanges(),
+		warnings: []string{"ingress-nginx-connect-timeout metadata.annotations[nginx.ingress.kubernetes.io/proxy-connect-timeout]"},
+	}, ruleCase{
+		name:    "a connect timeout of a few seconds is fine",
+		obj:     annotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-connect-timeout: "5"`),
+		changes: ingressNGINXChanges(),
+	})
 	for _, proto := range []string{"FCGI", " ajp "} {
 		cases = append(cases, ruleCase{
 			name:       "backend-protocol " + proto + " is denied",

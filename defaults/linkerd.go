@@ -2,6 +2,8 @@ package defaults
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +23,8 @@ type linkerdServerView struct {
 }
 
 var linkerdRules = family("linkerd", []Rule{
+	{ID: "linkerd-service-proxy-annotations", Kind: KindService, Effects: Warns, check: checkLinkerdServiceAnnotations,
+		Summary: "warn that linkerd.io/inject and proxy config.linkerd.io annotations on a Service do nothing (they belong on the pod template or namespace)"},
 	{ID: "linkerd-server-protocol", Kind: KindLinkerdServer, Effects: Denies | Warns, check: checkLinkerdServerProtocol,
 		Summary:     "deny proxyProtocol HTTP/2 or gRPC on a port that serves WebSockets; warn on opaque",
 		Remediation: "declare the port's proxyProtocol as HTTP/1 or unknown"},
@@ -98,5 +102,21 @@ func checkLinkerdServerProtocol(ev *evaluation) {
 			"write HTTP/1 or leave it unset (unknown: Linkerd detects the protocol, WebSockets included); serve gRPC on another port")
 	case "opaque":
 		ev.warn(path, "opaque carries WebSockets, but Linkerd then sees only TCP: no per-request metrics, retries or route policies on this port; HTTP/1 or unknown keep them")
+	}
+}
+
+// checkLinkerdServiceAnnotations warns about Linkerd proxy annotations written on a Service:
+// the proxy injector reads linkerd.io/inject and the config.linkerd.io proxy settings (the
+// WebSocket-relevant one included, config.alpha.linkerd.io/proxy-wait-before-exit-seconds)
+// from the pod template or the namespace, so on a Service they change nothing.
+// config.linkerd.io/opaque-ports is the exception: Linkerd reads it on Services too.
+func checkLinkerdServiceAnnotations(ev *evaluation) {
+	for _, key := range slices.Sorted(maps.Keys(ev.service().Annotations)) {
+		if key == "config.linkerd.io/opaque-ports" {
+			continue
+		}
+		if key == "linkerd.io/inject" || strings.HasPrefix(key, "config.linkerd.io/") || strings.HasPrefix(key, "config.alpha.linkerd.io/") || strings.HasPrefix(key, "config.beta.linkerd.io/") {
+			ev.warn(annotationPath(key), "is read by Linkerd's proxy injector on the pod template (spec.template.metadata.annotations of the workload) or on the namespace, not on a Service, so here it changes nothing; move it to the workload's pod template")
+		}
 	}
 }

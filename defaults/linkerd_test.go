@@ -39,3 +39,23 @@ func TestLinkerdServerRules(t *testing.T) {
 		{name: "a Server on external workloads selects no pods", obj: replaceOnce(linkerdServer, "podSelector: {matchLabels: {app: chat}}", "externalWorkloadSelector: {matchLabels: {app: chat}}"), facts: facts, notWebSocket: true},
 	})
 }
+
+func TestLinkerdServiceAnnotations(t *testing.T) {
+	svc := "apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\n  annotations:\n    team: chat\nspec:\n  ports: [{name: ws, port: 80}]\n"
+	defaulted := map[string]any{
+		"/spec/sessionAffinity":       "ClientIP",
+		"/spec/sessionAffinityConfig": map[string]any{"clientIP": map[string]any{"timeoutSeconds": 10800}},
+		"/spec/ports/0/appProtocol":   "kubernetes.io/ws",
+	}
+	runRuleCases(t, []ruleCase{
+		{
+			name:    "proxy annotations on a Service are warned about; opaque-ports is read there and is not",
+			obj:     annotated(svc, `linkerd.io/inject: enabled`, `config.alpha.linkerd.io/proxy-wait-before-exit-seconds: "30"`, `config.linkerd.io/opaque-ports: "5432"`),
+			changes: defaulted,
+			warnings: []string{
+				"linkerd-service-proxy-annotations metadata.annotations[linkerd.io/inject]",
+				"linkerd-service-proxy-annotations metadata.annotations[config.alpha.linkerd.io/proxy-wait-before-exit-seconds]",
+			},
+		},
+	})
+}

@@ -124,10 +124,11 @@ func TestRecognition(t *testing.T) {
 			notWebSocket: true,
 		},
 		{
-			name:    "an ingress-nginx snippet that forwards the Upgrade header declares the route WebSocket",
-			obj:     annotated(plainIngress, `nginx.ingress.kubernetes.io/configuration-snippet: "proxy_set_header Upgrade $http_upgrade;"`),
-			facts:   Facts{Services: []corev1.Service{service(t, plainService)}},
-			changes: nginxIngressDefaults,
+			name:     "an ingress-nginx snippet that forwards the Upgrade header declares the route WebSocket",
+			obj:      annotated(plainIngress, `nginx.ingress.kubernetes.io/configuration-snippet: "proxy_set_header Upgrade $http_upgrade;"`),
+			facts:    Facts{Services: []corev1.Service{service(t, plainService)}},
+			changes:  nginxIngressDefaults,
+			warnings: []string{"ingress-nginx-snippet metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]"},
 		},
 		{
 			name:    "Contour's websocket-routes naming the rule's path declares it WebSocket",

@@ -92,6 +92,9 @@ var ruleSpecs = []ruleSpec{
 	{rule: "service-http2-port", expect: denied, obj: `{apiVersion: v1, kind: Service, metadata: {name: chat}, spec: {ports: [{name: grpc-ws, port: 80}]}}`},
 
 	{rule: "ingress-controller-unknown", expect: warned, obj: ingressYAML("mystery", "")},
+	{rule: "ingress-nginx-snippet", expect: warned, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/configuration-snippet: 'proxy_set_header Upgrade $http_upgrade;'")},
+	{rule: "ingress-nginx-connect-timeout", expect: warned, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/proxy-connect-timeout: '3600'")},
+	{rule: "linkerd-service-proxy-annotations", expect: warned, obj: serviceYAML("linkerd.io/inject: enabled")},
 	{rule: "ingress-nginx-ssl-passthrough", expect: warned, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/ssl-passthrough: 'true'")},
 	{rule: "ingress-nginx-timeouts", expect: defaulted, setup: []string{classNGINX}, obj: ingressYAML("nginx", "")},
 	{rule: "ingress-nginx-timeouts", expect: denied, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/proxy-read-timeout: '60'")},
