@@ -89,7 +89,7 @@ func webSocketContainers(ev *evaluation, tmpl *corev1.PodTemplateSpec) []int {
 			}
 		}
 	}
-	if selectedBy != nil {
+	if selectedBy != nil && !(selectedBy.reason.Signal == SignalKnownApp && ev.runsKnownApp(containers)) {
 		ev.because(selectedBy.reason.via("its pods are selected by Service %s", selectedName))
 		if len(byService) > 0 {
 			return byService
@@ -208,6 +208,18 @@ func longestPreStopSleep(ev *evaluation, tmpl *corev1.PodTemplateSpec) int64 {
 		}
 	}
 	return longest
+}
+
+// runsKnownApp reports whether a container runs a known WebSocket application: then the
+// workload's own image says why it is WebSocket, rather than a Service that is WebSocket only
+// because it selects this very workload.
+func (ev *evaluation) runsKnownApp(containers []corev1.Container) bool {
+	for _, c := range containers {
+		if _, ok := ev.policy.knownApp(c.Image); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // servingContainer is a container that serves traffic for the pod's whole life: a regular
