@@ -164,7 +164,7 @@ func TestRecognitionSaysWhy(t *testing.T) {
 		mentions string
 	}{
 		{"own image", grafanaDeployment, Facts{}, SignalKnownApp, true, "container grafana runs mirror.example.com/dockerhub/grafana/grafana:11.2.0@sha256:0000000000000000000000000000000000000000000000000000000000000000 (Grafana serves WebSockets on port 3000)"},
-		{"own image, even when a Service selects it because of that image", grafanaDeployment, Facts{Services: []corev1.Service{service(t, plainService)}, Deployments: []appsv1.Deployment{grafana}}, SignalKnownApp, true, "container grafana runs mirror.example.com"},
+		{"own image, even when a Service selects it because of that image", grafanaDeployment, Facts{Services: []corev1.Service{service(t, plainService)}, Deployments: []appsv1.Deployment{grafana}}, SignalKnownApp, true, "because container grafana runs mirror.example.com"},
 		{"a Service of a known app", plainService, Facts{Deployments: []appsv1.Deployment{grafana}}, SignalKnownApp, true, "sends port 80 to Deployment grafana, whose container grafana runs mirror.example.com/dockerhub/grafana/grafana"},
 		{"a port name", replaceOnce(plainService, "name: http,", "name: ws,"), Facts{}, SignalPortName, false, `port "ws" of Service grafana`},
 		{"an annotation", annotated(plainService, `wsguard.io/websocket: "true"`), Facts{}, SignalAnnotation, false, "annotated wsguard.io/websocket"},
