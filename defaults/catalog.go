@@ -14,6 +14,7 @@ var catalog = injectFirst(slices.Concat(
 	f5NGINXRules,
 	haproxyRules,
 	traefikRules,
+	kongRules,
 	awsALBRules,
 	gkeRules,
 	istioRules,

@@ -14,6 +14,7 @@ var controllerNames = map[string]string{
 	ControllerAWSALB:       "AWS ALB",
 	ControllerGCE:          "GKE",
 	ControllerContour:      "Contour",
+	ControllerKong:         "Kong",
 }
 
 // ControllerName is the short name of an Ingress controller for listings ("" for none).

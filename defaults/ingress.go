@@ -39,6 +39,7 @@ var builtinIngressClasses = map[string]string{
 	"nginx-org":    ControllerF5NGINX,
 	"haproxy":      ControllerHAProxy,
 	"traefik":      ControllerTraefik,
+	"kong":         ControllerKong,
 	"alb":          ControllerAWSALB,
 	"gce":          ControllerGCE,
 	"gce-internal": ControllerGCE,
@@ -247,6 +248,7 @@ var controllerAnnotationPrefixes = []struct{ prefix, controller string }{
 	{"networking.gke.io/", ControllerGCE},
 	{"kubernetes.io/ingress.global-static-ip-name", ControllerGCE},
 	{"projectcontour.io/", ControllerContour},
+	{"konghq.com/", ControllerKong},
 }
 
 // controllerByAnnotations is the one controller whose annotations the Ingress carries (or, for

@@ -39,6 +39,7 @@ const (
 	classHAProxy = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: haproxy}, spec: {controller: haproxy.org/ingress-controller}}"
 	classTraefik = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: traefik}, spec: {controller: traefik.io/ingress-controller}}"
 	classALB     = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: alb}, spec: {controller: ingress.k8s.aws/alb}}"
+	classKong    = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: kong}, spec: {controller: ingress-controllers.konghq.com/kong}}"
 	classGCE     = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: gce}, spec: {controller: k8s.io/ingress-gce}}"
 	chatService  = "{apiVersion: v1, kind: Service, metadata: {name: chat}, spec: {selector: {app: chat}, ports: [{name: websocket, port: 80}]}}"
 )
@@ -114,6 +115,8 @@ var ruleSpecs = []ruleSpec{
 	{rule: "haproxy-service-configmap-only-timeout", expect: warned, obj: serviceYAML("haproxy.org/timeout-tunnel: 1h")},
 	{rule: "haproxy-service-tunnel-timeout-snippet", expect: denied, obj: serviceYAML("haproxy.org/backend-config-snippet: timeout tunnel 60s")},
 
+	{rule: "kong-service-timeouts", expect: defaulted, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("")},
+	{rule: "kong-service-timeouts", expect: denied, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("konghq.com/read-timeout: '60000'")},
 	{rule: "traefik-service-sticky-cookie", expect: defaulted, setup: []string{classTraefik, ingressYAML("traefik", "")}, obj: serviceYAML("")},
 	{rule: "traefik-service-h2c-scheme", expect: warned, obj: serviceYAML("traefik.ingress.kubernetes.io/service.serversscheme: h2c")},
 
