@@ -17,6 +17,7 @@ var catalog = injectFirst(slices.Concat(
 	kongRules,
 	awsALBRules,
 	gkeRules,
+	agicRules,
 	istioRules,
 	linkerdRules,
 	gatewayAPIRules,

@@ -15,6 +15,7 @@ var controllerNames = map[string]string{
 	ControllerGCE:          "GKE",
 	ControllerContour:      "Contour",
 	ControllerKong:         "Kong",
+	ControllerAGIC:         "Azure AGIC",
 }
 
 // ControllerName is the short name of an Ingress controller for listings ("" for none).

@@ -34,15 +34,18 @@ const (
 // controller value their IngressClass objects carry. Used only when the IngressClass object
 // itself cannot be read.
 var builtinIngressClasses = map[string]string{
-	"nginx":        ControllerIngressNGINX,
-	"nginx-plus":   ControllerF5NGINX,
-	"nginx-org":    ControllerF5NGINX,
-	"haproxy":      ControllerHAProxy,
-	"traefik":      ControllerTraefik,
-	"kong":         ControllerKong,
-	"alb":          ControllerAWSALB,
-	"gce":          ControllerGCE,
-	"gce-internal": ControllerGCE,
+	"nginx":      ControllerIngressNGINX,
+	"nginx-plus": ControllerF5NGINX,
+	"nginx-org":  ControllerF5NGINX,
+	"haproxy":    ControllerHAProxy,
+	"traefik":    ControllerTraefik,
+	"kong":       ControllerKong,
+	// AGIC's IngressClass, and the value its docs give the legacy class annotation.
+	"azure-application-gateway": ControllerAGIC,
+	"azure/application-gateway": ControllerAGIC,
+	"alb":                       ControllerAWSALB,
+	"gce":                       ControllerGCE,
+	"gce-internal":              ControllerGCE,
 }
 
 // ingressRules hold what every WebSocket Ingress needs whatever serves it.
@@ -249,6 +252,7 @@ var controllerAnnotationPrefixes = []struct{ prefix, controller string }{
 	{"kubernetes.io/ingress.global-static-ip-name", ControllerGCE},
 	{"projectcontour.io/", ControllerContour},
 	{"konghq.com/", ControllerKong},
+	{"appgw.ingress.kubernetes.io/", ControllerAGIC},
 }
 
 // controllerByAnnotations is the one controller whose annotations the Ingress carries (or, for

@@ -151,7 +151,7 @@ func withoutLastApplied(obj any) (any, error) {
 
 // slimDeployment keeps of a cached Deployment only what the engine reads of related workloads:
 // identity, labels and annotations, the selector, the pod template's labels, and each
-// container's name, image, ports and preStop hook. Every Deployment of the cluster is cached, opted in or not,
+// container's name, image, ports, preStop hook and readiness probe. Every Deployment of the cluster is cached, opted in or not,
 // so this bounds wsguard's memory by the number of Deployments rather than their size.
 func slimDeployment(obj any) (any, error) {
 	d, ok := obj.(*appsv1.Deployment)
@@ -186,7 +186,7 @@ func slimTemplate(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 	out := corev1.PodTemplateSpec{}
 	out.Labels = t.Labels
 	for _, c := range t.Spec.Containers {
-		out.Spec.Containers = append(out.Spec.Containers, corev1.Container{Name: c.Name, Image: c.Image, Ports: c.Ports, Lifecycle: preStopOnly(c.Lifecycle)})
+		out.Spec.Containers = append(out.Spec.Containers, corev1.Container{Name: c.Name, Image: c.Image, Ports: c.Ports, Lifecycle: preStopOnly(c.Lifecycle), ReadinessProbe: c.ReadinessProbe})
 	}
 	return out
 }

@@ -40,6 +40,7 @@ const (
 	classTraefik = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: traefik}, spec: {controller: traefik.io/ingress-controller}}"
 	classALB     = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: alb}, spec: {controller: ingress.k8s.aws/alb}}"
 	classKong    = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: kong}, spec: {controller: ingress-controllers.konghq.com/kong}}"
+	classAGIC    = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: azure-application-gateway}, spec: {controller: azure/application-gateway}}"
 	classGCE     = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: gce}, spec: {controller: k8s.io/ingress-gce}}"
 	chatService  = "{apiVersion: v1, kind: Service, metadata: {name: chat}, spec: {selector: {app: chat}, ports: [{name: websocket, port: 80}]}}"
 )
@@ -115,6 +116,10 @@ var ruleSpecs = []ruleSpec{
 	{rule: "haproxy-service-configmap-only-timeout", expect: warned, obj: serviceYAML("haproxy.org/timeout-tunnel: 1h")},
 	{rule: "haproxy-service-tunnel-timeout-snippet", expect: denied, obj: serviceYAML("haproxy.org/backend-config-snippet: timeout tunnel 60s")},
 
+	{rule: "agic-request-timeout", expect: defaulted, setup: []string{classAGIC}, obj: ingressYAML("azure-application-gateway", "")},
+	{rule: "agic-request-timeout", expect: denied, setup: []string{classAGIC}, obj: ingressYAML("azure-application-gateway", "appgw.ingress.kubernetes.io/request-timeout: '30'")},
+	{rule: "agic-cookie-affinity", expect: defaulted, setup: []string{classAGIC}, obj: ingressYAML("azure-application-gateway", "")},
+	{rule: "agic-health-probe", expect: warned, setup: []string{classAGIC}, obj: ingressYAML("azure-application-gateway", "")},
 	{rule: "kong-service-timeouts", expect: defaulted, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("")},
 	{rule: "kong-service-timeouts", expect: denied, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("konghq.com/read-timeout: '60000'")},
 	{rule: "traefik-service-sticky-cookie", expect: defaulted, setup: []string{classTraefik, ingressYAML("traefik", "")}, obj: serviceYAML("")},
