@@ -4,25 +4,25 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
-// ReadPermissions is everything wsguard's service account may do: read the objects rules judge
-// against, and nothing else. wsguard writes nothing; its changes travel in admission responses.
-// The Helm chart's and the kustomize ClusterRole are both generated from this list
+// ReadPermissions is everything wsguard's service account may do: get, list and watch the types
+// its cache holds (CachedTypes, plus GKE BackendConfigs where the cluster serves them), and
+// nothing else. wsguard writes nothing; its changes travel in admission responses, and the
+// objects it judges arrive in the AdmissionReview, so it needs no right on the served kinds
+// themselves. The Helm chart's and the kustomize ClusterRole are both generated from this list
 // (`make manifests`), and the install end-to-end suite runs wsguard with exactly these rights.
+// TestReadPermissionsCoverCachedTypes and TestReadPermissionsOnlyCachedTypes keep it equal to
+// what the cache watches.
 func ReadPermissions() []rbacv1.PolicyRule {
-	watch := []string{"list", "watch"}
+	read := []string{"get", "list", "watch"}
 	return []rbacv1.PolicyRule{
 		// get: a namespace labelled a moment ago is read live when the cache has not seen it yet.
-		{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "watch"}},
-		{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: watch},
-		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets"}, Verbs: watch},
-		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "ingressclasses"}, Verbs: watch},
-		// GKE rules judge backend timeouts set in BackendConfigs.
-		{APIGroups: []string{"cloud.google.com"}, Resources: []string{"backendconfigs"}, Verbs: watch},
-		// Whether the cluster's VirtualService schema keeps http[].websocketUpgrade.
-		{APIGroups: []string{"apiextensions.k8s.io"}, Resources: []string{"customresourcedefinitions"}, Verbs: []string{"get", "list", "watch"}},
-		// Mesh rules: Istio, Linkerd and Gateway API routes and policies.
-		{APIGroups: []string{"networking.istio.io"}, Resources: []string{"destinationrules", "virtualservices"}, Verbs: watch},
-		{APIGroups: []string{"policy.linkerd.io"}, Resources: []string{"servers"}, Verbs: watch},
-		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"httproutes"}, Verbs: watch},
+		{APIGroups: []string{""}, Resources: []string{"namespaces", "services"}, Verbs: read},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets"}, Verbs: read},
+		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingressclasses", "ingresses"}, Verbs: read},
+		// Whether the cluster's VirtualService schema keeps http[].websocketUpgrade (the cache
+		// holds only that one CRD, but a field selector cannot narrow RBAC).
+		{APIGroups: []string{"apiextensions.k8s.io"}, Resources: []string{"customresourcedefinitions"}, Verbs: read},
+		// GKE rules judge backend timeouts set in BackendConfigs, watched where they are served.
+		{APIGroups: []string{"cloud.google.com"}, Resources: []string{"backendconfigs"}, Verbs: read},
 	}
 }

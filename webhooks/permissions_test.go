@@ -13,8 +13,45 @@ import (
 )
 
 // TestReadPermissionsCoverCachedTypes fails when the cache watches a type the shipped RBAC does
-// not let wsguard list and watch: its informer would never sync and wsguard never get ready.
+// not let wsguard get, list and watch: its informer would never sync and wsguard never get ready.
 func TestReadPermissionsCoverCachedTypes(t *testing.T) {
+	for _, gr := range cachedResources(t) {
+		for _, verb := range []string{"get", "list", "watch"} {
+			if !allowed(gr, verb) {
+				t.Errorf("ReadPermissions does not let wsguard %s %s, which its cache watches", verb, gr)
+			}
+		}
+	}
+}
+
+// TestReadPermissionsOnlyCachedTypes is the reverse check: every granted resource is one the
+// cache watches, so the ClusterRole lets wsguard read nothing it never reads, and a type dropped
+// from the cache takes its grant along.
+func TestReadPermissionsOnlyCachedTypes(t *testing.T) {
+	cached := map[schema.GroupResource]bool{}
+	for _, gr := range cachedResources(t) {
+		cached[gr] = true
+	}
+	for _, r := range ReadPermissions() {
+		if len(r.NonResourceURLs) > 0 || len(r.ResourceNames) > 0 {
+			t.Errorf("%v %v: only whole resource types are granted", r.APIGroups, r.Resources)
+		}
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				if gr := (schema.GroupResource{Group: g, Resource: res}); !cached[gr] {
+					t.Errorf("ReadPermissions grants %v on %s, which wsguard's cache never watches", r.Verbs, gr)
+				}
+			}
+		}
+		if !slices.Equal(r.Verbs, []string{"get", "list", "watch"}) {
+			t.Errorf("%v %v: verbs %v, want exactly get, list, watch", r.APIGroups, r.Resources, r.Verbs)
+		}
+	}
+}
+
+// cachedResources are the resources of CachedTypes and GKE BackendConfigs.
+func cachedResources(t *testing.T) []schema.GroupResource {
+	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
@@ -30,12 +67,12 @@ func TestReadPermissionsCoverCachedTypes(t *testing.T) {
 		}
 		gvks = append(gvks, gvk)
 	}
+	var out []schema.GroupResource
 	for _, gvk := range gvks {
 		resource, _ := meta.UnsafeGuessKindToResource(gvk)
-		if !allowed(resource.GroupResource(), "list") || !allowed(resource.GroupResource(), "watch") {
-			t.Errorf("ReadPermissions lets wsguard not list and watch %s, which its cache watches", resource.GroupResource())
-		}
+		out = append(out, resource.GroupResource())
 	}
+	return out
 }
 
 // TestReadPermissionsOnlyRead keeps wsguard's service account read-only.
