@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -212,4 +213,92 @@ func TestFixPassesUnknownKindsThrough(t *testing.T) {
 	if res.code != ExitOK || res.stdout != input {
 		t.Errorf("exit %d, output:\n%s", res.code, res.stdout)
 	}
+}
+
+// TestFixRefusesAnchorsAndMergeKeys: a default that would land in a mapping with a merge key,
+// or in a node that aliases refer to, is an input error for its document, and nothing is
+// written.
+func TestFixRefusesAnchorsAndMergeKeys(t *testing.T) {
+	merge := strings.Replace(chatDeployment, "      containers:\n      - name: chat\n",
+		"      initContainers:\n      - &base\n        name: init\n        image: example.com/chat:1\n      containers:\n      - <<: *base\n        name: chat\n", 1)
+	mergePorts := strings.Replace(chatDeployment, "      containers:\n      - name: chat\n        image: example.com/chat:1\n        ports:\n        - containerPort: 8080\n",
+		"      initContainers:\n      - &base\n        name: init\n        image: example.com/chat:1\n        ports:\n        - containerPort: 8080\n      containers:\n      - <<: *base\n        name: chat\n", 1)
+	anchor := strings.Replace(chatDeployment, "      containers:\n      - name: chat\n",
+		"      containers:\n      - &app\n        name: chat\n", 1) + "  # the same container, again\n  extra: [*app]\n"
+	for name, tc := range map[string]struct{ doc, want string }{
+		"merge key":                 {merge, "document 1: cannot apply the default of rule"},
+		"merge key bringing a port": {mergePorts, "YAML merge key (<<)"},
+		"anchor used by an alias":   {anchor, "YAML anchor (&app)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{"app.yaml": docs(tc.doc, chatService)})
+			res := runCommand(t, "fix", "", "-w", dir)
+			if res.code != ExitUsage || !strings.Contains(res.stderr, tc.want) || strings.Contains(res.stderr, "internal error") ||
+				!strings.Contains(res.stderr, "write it") || !strings.Contains(res.stderr, "nothing was written") {
+				t.Errorf("exit %d, stderr:\n%s", res.code, res.stderr)
+			}
+			if got := readFile(t, filepath.Join(dir, "app.yaml")); got != docs(tc.doc, chatService) {
+				t.Errorf("the file was written:\n%s", got)
+			}
+		})
+	}
+}
+
+// TestFixKeepsOwnerModeAndLinks: -w keeps the owner and group of the files it fixes, refuses
+// hard-linked and read-only files with a message (writing nothing), never replaces them.
+func TestFixKeepsOwnerModeAndLinks(t *testing.T) {
+	t.Run("owner", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("only root can give a file to another user")
+		}
+		dir := writeTree(t, map[string]string{"service.yaml": chatService})
+		path := filepath.Join(dir, "service.yaml")
+		if err := os.Chown(path, 1234, 5678); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		res := runCommand(t, "fix", "", "-w", path)
+		if res.code != ExitOK {
+			t.Fatalf("exit %d\n%s", res.code, res.stderr)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := info.Sys().(*syscall.Stat_t)
+		if st.Uid != 1234 || st.Gid != 5678 || info.Mode().Perm() != 0o640 || !strings.Contains(readFile(t, path), "sessionAffinity") {
+			t.Errorf("owner %d:%d, mode %v after fix -w", st.Uid, st.Gid, info.Mode())
+		}
+	})
+	t.Run("hard links", func(t *testing.T) {
+		dir := writeTree(t, map[string]string{"a/service.yaml": chatService, "b/other.yaml": chatService})
+		if err := os.Link(filepath.Join(dir, "a/service.yaml"), filepath.Join(dir, "link.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		res := runCommand(t, "fix", "", "-w", filepath.Join(dir, "b"), filepath.Join(dir, "a"))
+		if res.code != ExitUsage || !strings.Contains(res.stderr, "service.yaml: has 2 hard links") {
+			t.Errorf("exit %d\n%s", res.code, res.stderr)
+		}
+		a, _ := os.Stat(filepath.Join(dir, "a/service.yaml"))
+		l, _ := os.Stat(filepath.Join(dir, "link.yaml"))
+		if !os.SameFile(a, l) || readFile(t, filepath.Join(dir, "a/service.yaml")) != chatService || readFile(t, filepath.Join(dir, "b/other.yaml")) != chatService {
+			t.Errorf("a file was written, or the link was cut")
+		}
+	})
+	t.Run("read-only", func(t *testing.T) {
+		dir := writeTree(t, map[string]string{"service.yaml": chatService})
+		path := filepath.Join(dir, "service.yaml")
+		if err := os.Chmod(path, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		res := runCommand(t, "fix", "", "-w", path)
+		if res.code != ExitUsage || !strings.Contains(res.stderr, "service.yaml: is read-only (mode 0444)") {
+			t.Errorf("exit %d\n%s", res.code, res.stderr)
+		}
+		if readFile(t, path) != chatService {
+			t.Errorf("the read-only file was replaced")
+		}
+	})
 }

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestBadInput: every kind of unreadable input ends in a message that names the file (and the
@@ -152,5 +154,34 @@ func TestNonManifestYAMLInDirectoriesIsSkipped(t *testing.T) {
 	text := runCommand(t, "check", "", dir)
 	if !strings.Contains(text.stdout, "3 files (2 without Kubernetes objects, skipped), 1 object, 1 judged") {
 		t.Errorf("text summary:\n%s", text.stdout)
+	}
+}
+
+// TestFIFOsAreNeverOpened: a named pipe called *.yaml in a directory is skipped without being
+// opened (opening it would block until something writes to it); named with -f, it is refused.
+func TestFIFOsAreNeverOpened(t *testing.T) {
+	dir := writeTree(t, map[string]string{"service.yaml": chatService})
+	fifo := filepath.Join(dir, "pipe.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan struct{})
+	var rep Report
+	var res, named result
+	go func() {
+		defer close(done)
+		rep, res = checkJSON(t, "", dir)
+		named = runCommand(t, "check", "", "-f", fifo)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("check opened the FIFO and hangs")
+	}
+	if res.code != ExitOK || rep.Summary.Files != 2 || rep.Summary.SkippedFiles != 1 || rep.Summary.Objects != 1 {
+		t.Errorf("exit %d, summary %+v\n%s", res.code, rep.Summary, res.stderr)
+	}
+	if named.code != ExitUsage || !strings.Contains(named.stderr, "pipe.yaml: is a named pipe (FIFO), not a regular file") {
+		t.Errorf("exit %d\n%s", named.code, named.stderr)
 	}
 }

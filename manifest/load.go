@@ -15,6 +15,9 @@ type Input struct {
 	// Skipped names the files of directory walks that hold YAML but no Kubernetes object (a CI
 	// workflow, Helm values): they are left out, not errors.
 	Skipped []string
+	// NotRegular are the files of directory walks with a manifest's name that are not regular
+	// files (a FIFO, a socket, a device): never opened, and also named in Skipped.
+	NotRegular []Skip
 	// Errors are everything that could not be read, in input order. A file with an error keeps
 	// none of its documents.
 	Errors []*Error
@@ -26,8 +29,11 @@ type Input struct {
 // larger than maxFileSize bytes, or not UTF-8 text, is an error before it is parsed. Documents
 // are decoded on every core.
 func Load(paths []string, stdin io.Reader, maxFileSize int64) *Input {
-	sources, errs := collectFiles(paths)
-	in := &Input{Found: len(sources), Errors: errs}
+	sources, notRegular, errs := collectFiles(paths)
+	in := &Input{Found: len(sources) + len(notRegular), Errors: errs, NotRegular: notRegular}
+	for _, s := range notRegular {
+		in.Skipped = append(in.Skipped, s.File)
+	}
 	type split struct {
 		file   *File
 		walked bool

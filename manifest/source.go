@@ -45,8 +45,9 @@ type source struct {
 // collectFiles expands the paths into the files to read, in order: files as given, directories
 // walked recursively in lexical order, each file once. Hidden files and directories are left
 // out of walks (.git, editor swap files); a path that cannot be read is an error.
-func collectFiles(paths []string) ([]source, []*Error) {
+func collectFiles(paths []string) ([]source, []Skip, []*Error) {
 	var out []source
+	var skipped []Skip
 	var errs []*Error
 	seen := map[string]bool{}
 	walking := false
@@ -71,6 +72,10 @@ func collectFiles(paths []string) ([]source, []*Error) {
 			continue
 		}
 		if !info.IsDir() {
+			if !info.Mode().IsRegular() {
+				errs = append(errs, &Error{File: p, Message: notRegular(info.Mode())})
+				continue
+			}
 			add(p)
 			continue
 		}
@@ -90,6 +95,18 @@ func collectFiles(paths []string) ([]source, []*Error) {
 			}
 			if !hidden && manifestExtensions[strings.ToLower(filepath.Ext(path))] {
 				found++
+				// A FIFO, socket or device named *.yaml is never opened: opening a FIFO blocks
+				// until something writes to it. Symlinks are followed to what they point at.
+				mode := d.Type()
+				if mode&fs.ModeSymlink != 0 {
+					if info, err := os.Stat(path); err == nil {
+						mode = info.Mode()
+					}
+				}
+				if !mode.IsRegular() && mode&fs.ModeSymlink == 0 {
+					skipped = append(skipped, Skip{File: path, Reason: notRegular(mode)})
+					return nil
+				}
 				add(path)
 			}
 			return nil
@@ -102,7 +119,27 @@ func collectFiles(paths []string) ([]source, []*Error) {
 			errs = append(errs, &Error{File: p, Message: "holds no .yaml, .yml or .json files"})
 		}
 	}
-	return out, errs
+	return out, skipped, errs
+}
+
+// Skip is a file of a directory walk that was left out without being opened, and why.
+type Skip struct {
+	File   string
+	Reason string
+}
+
+// notRegular describes a file that is not a regular file, for messages.
+func notRegular(mode fs.FileMode) string {
+	what := "not a regular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket"
+	case mode&fs.ModeDevice != 0:
+		what = "a device"
+	}
+	return "is " + what + ", not a regular file; it was not read (use -f - to read a stream from stdin)"
 }
 
 // readInput reads one file, or stdin for "-", refusing files above limit and files that are
@@ -114,6 +151,12 @@ func readInput(path string, stdin io.Reader, limit int64) (*File, *Error) {
 		f.Name = StdinName
 		r = stdin
 	} else {
+		// Checked before opening: opening a FIFO blocks until something writes to it.
+		if info, err := os.Stat(path); err != nil {
+			return nil, &Error{File: path, Message: describeOSError(err)}
+		} else if !info.Mode().IsRegular() {
+			return nil, &Error{File: path, Message: notRegular(info.Mode())}
+		}
 		file, err := os.Open(path)
 		if err != nil {
 			return nil, &Error{File: path, Message: describeOSError(err)}

@@ -33,10 +33,24 @@ func applyYAMLChange(root *yaml.Node, op, pointer string, value any) error {
 	if len(segs) == 0 {
 		return fmt.Errorf("%s %q: wsguard never replaces a whole object", op, pointer)
 	}
+	aliased := aliasTargets(root)
 	parent := root
 	for i, seg := range segs[:len(segs)-1] {
+		if err := shared(parent, aliased); err != nil {
+			return fmt.Errorf("%s %s: at %s: %w", op, pointer, defaults.JSONPointer(segs[:i]), err)
+		}
 		if parent, err = yamlChild(parent, seg); err != nil {
 			return fmt.Errorf("%s %s: at %s: %w", op, pointer, defaults.JSONPointer(segs[:i+1]), err)
+		}
+	}
+	if err := shared(parent, aliased); err != nil {
+		return fmt.Errorf("%s %s: at %s: %w", op, pointer, defaults.JSONPointer(segs[:len(segs)-1]), err)
+	}
+	if parent.Kind == yaml.MappingNode {
+		if f := yaml.NewRNode(parent).Field(segs[len(segs)-1]); f != nil {
+			if err := shared(f.Value.YNode(), aliased); err != nil {
+				return fmt.Errorf("%s %s: %w", op, pointer, err)
+			}
 		}
 	}
 	node, err := yamlValue(value)
@@ -125,6 +139,47 @@ func yamlChild(n *yaml.Node, seg string) (*yaml.Node, error) {
 		return nil, errAlias(child)
 	}
 	return child, nil
+}
+
+// aliasTargets returns the nodes that aliases of the document refer to.
+func aliasTargets(root *yaml.Node) map[*yaml.Node]bool {
+	out := map[*yaml.Node]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			return
+		}
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			out[n.Alias] = true
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
+	return out
+}
+
+// shared refuses to edit in or under a node that is not the object's own: a node with an
+// anchor that aliases refer to (the edit would show up in every place that uses the anchor) and
+// a mapping with a merge key (<<), whose fields kubectl's YAML 1.1 decoder and the YAML tree
+// wsguard edits do not agree on.
+func shared(n *yaml.Node, aliased map[*yaml.Node]bool) error {
+	if n.Kind == yaml.AliasNode {
+		return errAlias(n)
+	}
+	if aliased[n] {
+		return fmt.Errorf("the value has a YAML anchor (&%s) that aliases refer to: a change would show up in every place that uses it; write it out in place to let wsguard fix it", n.Anchor)
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0 {
+				return fmt.Errorf("the mapping uses a YAML merge key (<<); write its fields out in place to let wsguard fix it")
+			}
+		}
+	}
+	return nil
 }
 
 func errAlias(n *yaml.Node) error {
