@@ -8,25 +8,29 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/wsguard/wsguard/defaults"
 )
 
 // Options are the server's settings, bound to command-line flags by BindFlags.
 type Options struct {
-	WebhookPort      int
-	CertDir          string
-	CertName         string
-	KeyName          string
-	TLSMinVersion    string
-	EnableHTTP2      bool
-	MetricsAddr      string
-	HealthProbeAddr  string
-	LogLevel         string
-	LogFormat        string
-	ConfigFile       string
-	Enforcement      string
-	ShutdownTimeout  string
+	WebhookPort     int
+	CertDir         string
+	CertName        string
+	KeyName         string
+	TLSMinVersion   string
+	EnableHTTP2     bool
+	MetricsAddr     string
+	HealthProbeAddr string
+	LogLevel        string
+	LogFormat       string
+	ConfigFile      string
+	Enforcement     string
+	ShutdownTimeout string
+	// ShutdownDelay is how long wsguard keeps serving, unready, after SIGTERM before the webhook
+	// server stops (--shutdown-delay). Zero stops it at once.
+	ShutdownDelay    time.Duration
 	WebhookNamespace string
 }
 
@@ -45,6 +49,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ConfigFile, "config", "", "policy file (YAML); see docs/configuration.md. Without it, the documented defaults apply")
 	fs.StringVar(&o.Enforcement, "enforcement", "", "cluster-wide mode, overriding the policy file: enforce (deny unsafe objects) or warn (admit them with warnings)")
 	fs.StringVar(&o.ShutdownTimeout, "graceful-shutdown-timeout", "30s", "how long in-flight requests may take to finish after SIGTERM")
+	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", 5*time.Second, "after SIGTERM, how long /readyz fails while admission requests are still served, so that the API server stops routing to this pod before its webhook server stops; then --graceful-shutdown-timeout applies")
 	fs.StringVar(&o.WebhookNamespace, "webhook-namespace", os.Getenv("POD_NAMESPACE"), "namespace wsguard runs in: never judged, like kube-system, even where a webhook configuration would send its objects")
 }
 

@@ -24,8 +24,11 @@ import (
 	"github.com/wsguard/wsguard/webhooks"
 )
 
-// Run serves the admission webhooks until ctx is cancelled, then shuts down gracefully:
-// in-flight requests finish within --graceful-shutdown-timeout.
+// Run serves the admission webhooks until ctx is cancelled, then shuts down gracefully: /readyz
+// fails at once, admission requests are still served for --shutdown-delay (while the endpoint
+// controller and kube-proxy or the API server's endpoint routing catch up, so that no review
+// routed to this pod meets a closed port), then the webhook server stops and in-flight
+// requests finish within --graceful-shutdown-timeout.
 func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) error {
 	policy, err := o.Policy()
 	if err != nil {
@@ -38,6 +41,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	shutdownTimeout, err := time.ParseDuration(o.ShutdownTimeout)
 	if err != nil || shutdownTimeout < 0 {
 		return fmt.Errorf("--graceful-shutdown-timeout %q: use a duration such as 30s", o.ShutdownTimeout)
+	}
+	if o.ShutdownDelay < 0 {
+		return fmt.Errorf("--shutdown-delay %v: use a duration of zero or more, such as 5s", o.ShutdownDelay)
 	}
 	tlsOpts := []func(*tls.Config){func(c *tls.Config) { c.MinVersion = minTLS }}
 	if !o.EnableHTTP2 {
@@ -92,6 +98,14 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
+	if err := mgr.AddReadyzCheck("shutdown", func(*http.Request) error {
+		if ctx.Err() != nil {
+			return errors.New("shutting down")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	if err := mgr.AddReadyzCheck("webhook-server", webhookServer.StartedChecker()); err != nil {
 		return err
 	}
@@ -111,11 +125,34 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 		"metrics", o.MetricsAddr, "probes", o.HealthProbeAddr, "enforcement", policy.Enforcement,
 		"timeoutSeconds", policy.TimeoutSeconds, "minTimeoutSeconds", policy.MinTimeoutSeconds,
 		"preStopSeconds", policy.PreStopSeconds, "drainSeconds", policy.DrainSeconds, "affinity", policy.AffinityEnabled())
-	if err := mgr.Start(ctx); err != nil {
+	mgrCtx, stopDrain := drainAfter(ctx, o.ShutdownDelay, log)
+	defer stopDrain()
+	if err := mgr.Start(mgrCtx); err != nil {
 		return fmt.Errorf("running the manager: %w", err)
 	}
 	log.Info("wsguard stopped")
 	return nil
+}
+
+// drainAfter returns the context the manager runs with: it ends delay after ctx ends. In
+// between, the "shutdown" readiness check fails (it watches ctx) while the webhook server, the
+// caches and the probes keep running, so reviews the API server still routes here are answered.
+// stop releases it when the manager returned on its own.
+func drainAfter(ctx context.Context, delay time.Duration, log logr.Logger) (mgrCtx context.Context, stop func()) {
+	mgrCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopAfter := context.AfterFunc(ctx, func() {
+		log.Info("shutting down: readiness fails now; admission requests are served until the delay ends", "shutdownDelay", delay.String())
+		select {
+		case <-time.After(delay):
+			log.Info("stopping the webhook server")
+		case <-mgrCtx.Done():
+		}
+		cancel()
+	})
+	return mgrCtx, func() {
+		stopAfter()
+		cancel()
+	}
 }
 
 // watchBackendConfigs starts watching GKE BackendConfigs when the cluster serves them, so that
