@@ -302,3 +302,117 @@ func TestFixKeepsOwnerModeAndLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestFixChangesOnlyThePatchedLines: fix -w writes the lines of its changes and nothing else:
+// every other line of the file is kept byte for byte, line break included, on the published
+// manifests of testdata/corpus and on layouts the YAML encoder would rewrite.
+func TestFixChangesOnlyThePatchedLines(t *testing.T) {
+	service := "apiVersion: v1\nkind: Service\nmetadata:\n  name: chat # the chat service\n  # which port is which\n  labels: {app: chat}\nspec:\n  selector: {app: chat}\n  ports:\n  - name: websocket  # the only port\n    port: 80\n    targetPort: 8080\n"
+	files := map[string]string{
+		"crlf.yaml":    strings.ReplaceAll("# the chat service\n"+service+"# end\n", "\n", "\r\n"),
+		"cr-only.yaml": strings.ReplaceAll(service, "\n", "\r"),
+		"folded.yaml": strings.Replace(service, "  labels: {app: chat}\n",
+			"  labels: {app: chat}\n  annotations:\n    description: >-\n      a long description that the encoder\n      would fold differently, at its own width, and that wsguard must leave exactly as it is written\n      here.\n", 1),
+		"tabs.yaml": strings.Replace(strings.Replace(service, "port: 80\n", "port: 80\t\t# tabs before\n", 1),
+			"name: chat # the", "name: chat  \t  # the", 1),
+		"merge.yaml": strings.Replace(strings.Replace(service, "  labels: {app: chat}\n", "  labels: &labels\n    app: chat\n", 1),
+			"  selector: {app: chat}\n", "  selector:\n    <<: *labels\n", 1),
+		"crlf-merge-folded-tabs.yaml": strings.ReplaceAll(strings.Replace(strings.Replace(service, "  labels: {app: chat}\n",
+			"  labels: &labels\n    app: chat\n  annotations:\n    note: >-\n      folded\n      text\n", 1),
+			"  selector: {app: chat}\n", "  selector:\n    <<: *labels\t# merged\n", 1), "\n", "\r\n"),
+	}
+	corpus, err := filepath.Glob("../testdata/corpus/*.yaml")
+	if err != nil || len(corpus) == 0 {
+		t.Fatalf("no corpus: %v", err)
+	}
+	for _, path := range corpus {
+		if filepath.Base(path) == "expected.yaml" { // what the corpus must produce, not a manifest
+			continue
+		}
+		files["corpus/"+filepath.Base(path)] = readFile(t, path)
+	}
+	dir := writeTree(t, files)
+	for name, original := range files {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			res := runCommand(t, "fix", "", "-w", "-n", "demo", "-f", path)
+			if res.code == ExitUsage {
+				t.Fatalf("exit %d\n%s", res.code, res.stderr)
+			}
+			got := readFile(t, path)
+			if !strings.HasPrefix(name, "corpus/") && !strings.Contains(got, "sessionAffinity: ClientIP") {
+				t.Errorf("not fixed:\n%q", got)
+			}
+			checkOnlyPatchedLines(t, original, got)
+		})
+	}
+}
+
+// checkOnlyPatchedLines fails unless got is original with lines added, and lines replaced
+// only by a line for the same key at the same indentation when they hold a flow mapping or
+// list (that got a key),
+// every line compared with its line break.
+func checkOnlyPatchedLines(t *testing.T, original, got string) {
+	t.Helper()
+	a, b := linesWithBreaks(original), linesWithBreaks(got)
+	brk := "\n"
+	if strings.Contains(original, "\r\n") {
+		brk = "\r\n"
+	} else if strings.Contains(original, "\r") {
+		brk = "\r"
+	}
+	for _, l := range b {
+		if l != strings.TrimRight(l, "\r\n") && !strings.HasSuffix(l, brk) || brk == "\r\n" && strings.HasSuffix(l, "\n") && !strings.HasSuffix(l, "\r\n") {
+			t.Errorf("line %q does not end in the file's line break %q", l, brk)
+		}
+	}
+	// Longest common subsequence of the lines, byte for byte.
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	for i, j := 0, 0; i < n; {
+		switch {
+		case j < m && a[i] == b[j]:
+			i, j = i+1, j+1
+		case j < m && lcs[i][j+1] >= lcs[i+1][j]:
+			j++
+		default:
+			// An original line that is gone: only a patched line may be, replaced by one for the
+			// same key.
+			key, value, ok := strings.Cut(a[i], ":")
+			if !ok || !strings.Contains(got, key+":") || strings.TrimSpace(key) == "" || !strings.ContainsAny(value, "{[") {
+				t.Errorf("original line %d changed or lost: %q\ngot:\n%s", i+1, a[i], got)
+			}
+			i++
+		}
+	}
+}
+
+// linesWithBreaks cuts text after each "\r\n", "\n" or "\r".
+func linesWithBreaks(text string) []string {
+	var out []string
+	for text != "" {
+		i := strings.IndexAny(text, "\r\n")
+		if i < 0 {
+			out = append(out, text)
+			break
+		}
+		if text[i] == '\r' && i+1 < len(text) && text[i+1] == '\n' {
+			i++
+		}
+		out = append(out, text[:i+1])
+		text = text[i+1:]
+	}
+	return out
+}

@@ -11,8 +11,9 @@
 //     and an Error for each thing that could not be read, naming file, document and line.
 //   - Render applies an Edit (JSON-patch operations and the object they must produce) to
 //     objects and returns each file's new content: changed documents are patched in place,
-//     YAML through its node tree with comments kept, JSON through a JSON patch with key order
-//     kept; everything else is copied byte for byte. A document whose new text does not decode
+//     YAML through its node tree, of which only the lines that change are written into the
+//     original text, JSON through a JSON patch with key order kept; everything else is copied
+//     byte for byte. A document whose new text does not decode
 //     to the expected object is an Error, never written.
 //   - WriteFiles replaces the changed files atomically, all or none.
 //   - WriteStream prints the files as one stream that kubectl apply -f - reads.

@@ -103,45 +103,67 @@ func (d *Document) hasEdits(edits map[*Object]Edit) bool {
 	return false
 }
 
-// render returns the document's text with its objects' changes applied, as candidates from the
-// closest to the original layout to the plainest; the first that verifies is written. Closest:
-// the blank lines within the document and the whitespace after it are kept, and so is a
-// document end marker ("..."). Plainest: the encoder's output as it is, which is right even
-// where the layout cannot be kept (a block scalar that keeps its trailing newlines).
+// render returns the document's text with its objects' changes applied, as candidates; the
+// first that verifies is written. JSON goes through a JSON patch. YAML is encoded from its node
+// tree twice, without and with the changes, and only the lines that differ are spliced into
+// the original text (see splice): every other line, the blank lines, the whitespace after the
+// document and a document end marker ("...") are kept byte for byte, in the document's own
+// line breaks.
 func (d *Document) render(edits map[*Object]Edit) ([][]byte, error) {
 	text := d.Text()
 	content := text // what the parser reads: the document without its end marker
 	if i := endMarker(text); !d.JSON && i >= 0 {
 		content = text[:i]
 	}
-	body := bytes.TrimRight(content, " \t\r\n")
-	tail := text[len(body):]
 	if d.JSON {
+		body := bytes.TrimRight(content, " \t\r\n")
 		out, err := d.renderJSON(body, edits)
 		if err != nil {
 			return nil, err
 		}
-		return [][]byte{append(bytes.TrimRight(out, "\n"), tail...)}, nil
+		return [][]byte{append(bytes.TrimRight(out, "\n"), text[len(body):]...)}, nil
 	}
-	encoded, err := d.renderYAML(content, edits)
+	lines := splitLines(content)
+	norm := normalized(lines)
+	before, err := d.renderYAML(norm, nil)
 	if err != nil {
 		return nil, err
 	}
+	after, err := d.renderYAML(norm, edits)
+	if err != nil {
+		return nil, err
+	}
+	var candidates [][]byte
+	if out, err := splice(lines, encodedLines(before), encodedLines(after)); err == nil {
+		candidates = append(candidates, append(out, text[len(content):]...))
+	}
+	// Where the changes cannot be spliced (their neighbours are lines the encoder rewrites,
+	// such as list items indented differently from how it indents them), the whole document
+	// is written as the encoder writes it, closest to the original layout first: its blank
+	// lines and line breaks kept, then the encoder's output as it is.
+	body := bytes.TrimRight(content, " \t\r\n")
+	tail := text[len(body):]
 	crlf := bytes.Contains(body, []byte("\r\n"))
-	// layout builds each candidate in its own slice: out may share memory with encoded, which
-	// the next candidate still reads.
 	layout := func(out []byte, tail []byte) []byte {
 		if crlf {
 			out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 		}
 		return append(append(make([]byte, 0, len(out)+len(tail)), out...), tail...)
 	}
-	trimmed := bytes.TrimRight(encoded, "\n")
-	return [][]byte{
-		layout(bytes.TrimRight(restoreBlankLines(body, encoded), "\n"), tail),
-		layout(trimmed, tail),
-		layout(encoded, text[len(content):]),
-	}, nil
+	return append(candidates,
+		layout(bytes.TrimRight(restoreBlankLines(body, after), "\n"), tail),
+		layout(bytes.TrimRight(after, "\n"), tail),
+		layout(after, text[len(content):]),
+	), nil
+}
+
+// encodedLines cuts the encoder's output into lines.
+func encodedLines(encoded []byte) []string {
+	s := strings.TrimSuffix(string(encoded), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // endMarker returns where a final document end marker line ("...") starts, or -1.
@@ -156,8 +178,8 @@ func endMarker(text []byte) int {
 
 // renderYAML applies the changes to the kyaml node tree of the document and encodes it again
 // with the document's own indentation and list style, so comments and key order survive.
-func (d *Document) renderYAML(text []byte, edits map[*Object]Edit) ([]byte, error) {
-	rn, err := yaml.Parse(string(text))
+func (d *Document) renderYAML(text string, edits map[*Object]Edit) ([]byte, error) {
+	rn, err := yaml.Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse the document to apply defaults: %v", err)
 	}
@@ -171,8 +193,8 @@ func (d *Document) renderYAML(text []byte, edits map[*Object]Edit) ([]byte, erro
 	}
 	var out bytes.Buffer
 	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(mappingIndent(string(text)))
-	if yaml.DeriveSeqIndentStyle(string(text)) == string(yaml.WideSequenceStyle) {
+	enc.SetIndent(mappingIndent(text))
+	if yaml.DeriveSeqIndentStyle(text) == string(yaml.WideSequenceStyle) {
 		enc.DefaultSeqIndent()
 	} else {
 		enc.CompactSeqIndent()
