@@ -315,6 +315,8 @@ func TestFixChangesOnlyThePatchedLines(t *testing.T) {
 			"  labels: {app: chat}\n  annotations:\n    description: >-\n      a long description that the encoder\n      would fold differently, at its own width, and that wsguard must leave exactly as it is written\n      here.\n", 1),
 		"tabs.yaml": strings.Replace(strings.Replace(service, "port: 80\n", "port: 80\t\t# tabs before\n", 1),
 			"name: chat # the", "name: chat  \t  # the", 1),
+		"no-final-newline.yaml": strings.TrimSuffix(service, "\n"),
+		"end-marker.yaml":       service + "...\n# after the end\n",
 		"merge.yaml": strings.Replace(strings.Replace(service, "  labels: {app: chat}\n", "  labels: &labels\n    app: chat\n", 1),
 			"  selector: {app: chat}\n", "  selector:\n    <<: *labels\n", 1),
 		"crlf-merge-folded-tabs.yaml": strings.ReplaceAll(strings.Replace(strings.Replace(service, "  labels: {app: chat}\n",
@@ -365,6 +367,14 @@ func checkOnlyPatchedLines(t *testing.T, original, got string) {
 		if l != strings.TrimRight(l, "\r\n") && !strings.HasSuffix(l, brk) || brk == "\r\n" && strings.HasSuffix(l, "\n") && !strings.HasSuffix(l, "\r\n") {
 			t.Errorf("line %q does not end in the file's line break %q", l, brk)
 		}
+	}
+	// A last line without a line break gets one when lines are added after it; the file still
+	// ends without one.
+	if n := len(a); n > 0 && a[n-1] == strings.TrimRight(a[n-1], "\r\n") && !strings.HasSuffix(got, a[n-1]) {
+		if strings.HasSuffix(got, "\n") || strings.HasSuffix(got, "\r") {
+			t.Errorf("a line break was added at the end of the file")
+		}
+		a[n-1] += brk
 	}
 	// Longest common subsequence of the lines, byte for byte.
 	n, m := len(a), len(b)
