@@ -15,13 +15,16 @@ import (
 
 // Options are the server's settings, bound to command-line flags by BindFlags.
 type Options struct {
-	WebhookPort     int
-	CertDir         string
-	CertName        string
-	KeyName         string
-	TLSMinVersion   string
-	EnableHTTP2     bool
-	MetricsAddr     string
+	WebhookPort   int
+	CertDir       string
+	CertName      string
+	KeyName       string
+	TLSMinVersion string
+	EnableHTTP2   bool
+	MetricsAddr   string
+	// MetricsSecure serves /metrics over HTTPS, only to clients the API server authenticates
+	// and authorizes (--metrics-secure).
+	MetricsSecure   bool
 	HealthProbeAddr string
 	LogLevel        string
 	LogFormat       string
@@ -43,6 +46,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TLSMinVersion, "tls-min-version", "1.2", "minimum TLS version the webhook server accepts: 1.2 or 1.3")
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "serve HTTP/2 on the webhook and metrics servers (off by default: HTTP/2 Rapid Reset and Stream Cancellation CVEs)")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint; \"0\" turns it off")
+	fs.BoolVar(&o.MetricsSecure, "metrics-secure", false, "serve /metrics over HTTPS (a self-signed certificate) and only to clients whose bearer token the API server authenticates and that may get the /metrics URL (TokenReview and SubjectAccessReview); the chart and config/ turn it on. Off: plain HTTP to anyone, for local runs")
 	fs.StringVar(&o.HealthProbeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints")
 	fs.StringVar(&o.LogLevel, "log-level", "info", "log level: debug, info, warn, error, or a number for more detail (2 logs every request)")
 	fs.StringVar(&o.LogFormat, "log-format", "json", "log format: json (production) or console (development)")

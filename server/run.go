@@ -18,6 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -68,7 +69,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 		Scheme:                  scheme,
 		Logger:                  log,
 		WebhookServer:           webhookServer,
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr, TLSOpts: tlsOpts},
+		Metrics:                 metricsOptions(o, tlsOpts),
 		HealthProbeBindAddress:  o.HealthProbeAddr,
 		GracefulShutdownTimeout: &shutdownTimeout,
 		// Rules never read managedFields; dropping them keeps the cache small.
@@ -122,7 +123,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 
 	log.Info("starting wsguard",
 		"webhookPort", o.WebhookPort, "certDir", o.CertDir, "tlsMinVersion", o.TLSMinVersion, "http2", o.EnableHTTP2,
-		"metrics", o.MetricsAddr, "probes", o.HealthProbeAddr, "enforcement", policy.Enforcement,
+		"metrics", o.MetricsAddr, "metricsSecure", o.MetricsSecure, "probes", o.HealthProbeAddr, "enforcement", policy.Enforcement,
 		"timeoutSeconds", policy.TimeoutSeconds, "minTimeoutSeconds", policy.MinTimeoutSeconds,
 		"preStopSeconds", policy.PreStopSeconds, "drainSeconds", policy.DrainSeconds, "affinity", policy.AffinityEnabled())
 	mgrCtx, stopDrain := drainAfter(ctx, o.ShutdownDelay, log)
@@ -132,6 +133,19 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	}
 	log.Info("wsguard stopped")
 	return nil
+}
+
+// metricsOptions serves /metrics as current kubebuilder projects do when --metrics-secure is on:
+// over HTTPS, each scrape's bearer token checked with a TokenReview and its right to get
+// /metrics with a SubjectAccessReview (the chart's metrics-auth ClusterRole allows both; a
+// scraper needs the metrics-reader ClusterRole). Off, it is plain HTTP, as for `make run`.
+func metricsOptions(o Options, tlsOpts []func(*tls.Config)) metricsserver.Options {
+	opts := metricsserver.Options{BindAddress: o.MetricsAddr, TLSOpts: tlsOpts}
+	if o.MetricsSecure {
+		opts.SecureServing = true
+		opts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	return opts
 }
 
 // drainAfter returns the context the manager runs with: it ends delay after ctx ends. In

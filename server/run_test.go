@@ -11,15 +11,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wsguard/wsguard/internal/testenv"
@@ -224,5 +228,81 @@ func TestShutdownWithoutDelay(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("wsguard did not stop within 10s of its context ending, with no --shutdown-delay")
+	}
+}
+
+// TestSecureMetrics: with --metrics-secure, /metrics is HTTPS and answers only scrapers whose
+// bearer token the API server authenticates and that RBAC lets get /metrics, the rights the
+// generated metrics-reader ClusterRole grants.
+func TestSecureMetrics(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := start(t, ctx, server.Options{MetricsSecure: true})
+	defer func() { cancel(); <-in.done }()
+
+	cs, err := kubernetes.NewForConfig(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(name string) string {
+		t.Helper()
+		if _, err := cs.CoreV1().ServiceAccounts("default").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		tr, err := cs.CoreV1().ServiceAccounts("default").CreateToken(ctx, name, &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.Status.Token
+	}
+	reader := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "metrics-reader"}, Rules: webhooks.MetricsReaderPermissions()}
+	if _, err := cs.RbacV1().ClusterRoles().Create(ctx, reader, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "prometheus-metrics-reader"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: reader.Name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "prometheus", Namespace: "default"}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	prometheus, stranger := token("prometheus"), token("stranger")
+
+	scrape := func(scheme, token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, scheme+"://"+in.metricsURL+"/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}} //nolint:gosec // self-signed
+		resp, err := c.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	// The metrics server starts beside the webhook server; readiness does not wait for it.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if code, _ := scrape("https", ""); code != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the metrics server does not answer within 10s")
+		}
+	}
+	if code, _ := scrape("http", ""); code == http.StatusOK {
+		t.Error("plain HTTP /metrics answered with --metrics-secure")
+	}
+	if code, body := scrape("https", ""); code != http.StatusUnauthorized {
+		t.Errorf("no token: status %d (%s), want 401", code, body)
+	}
+	if code, body := scrape("https", stranger); code != http.StatusForbidden {
+		t.Errorf("a token without the metrics-reader rights: status %d (%s), want 403", code, body)
+	}
+	if code, body := scrape("https", prometheus); code != http.StatusOK || !strings.Contains(body, "controller_runtime_") {
+		t.Errorf("a metrics reader's token: status %d, want 200 with metrics:\n%.300s", code, body)
 	}
 }

@@ -24,8 +24,11 @@ const (
 // Names the kustomize install (config/) gives the objects generated here; the Helm chart gives
 // the same names to a release called wsguard.
 const (
-	kustomizeRoleName    = "wsguard"
-	kustomizeCertificate = "wsguard-serving-cert"
+	kustomizeRoleName = "wsguard"
+	// The chart names these <fullname>-metrics-auth and <fullname>-metrics-reader.
+	kustomizeMetricsAuthRoleName   = "wsguard-metrics-auth"
+	kustomizeMetricsReaderRoleName = "wsguard-metrics-reader"
+	kustomizeCertificate           = "wsguard-serving-cert"
 )
 
 // KustomizeConfigurationOptions are the options of config/webhook/manifests.yaml: the defaults,
@@ -43,15 +46,23 @@ type GeneratedFile struct {
 }
 
 // GeneratedFiles renders every install file derived from this package: the kustomize webhook
-// configurations and ClusterRole, and the data files the Helm chart builds its webhook
-// configurations and ClusterRole from. Served kinds, paths, rules, selectors, match conditions
+// configurations and ClusterRoles, and the data files the Helm chart builds its webhook
+// configurations and ClusterRoles from. Served kinds, paths, rules, selectors, match conditions
 // and permissions therefore live only in Go.
 func GeneratedFiles() ([]GeneratedFile, error) {
 	manifests, err := RenderManifests(KustomizeConfigurationOptions())
 	if err != nil {
 		return nil, err
 	}
-	role, err := renderClusterRole()
+	role, err := renderClusterRole(kustomizeRoleName, ReadPermissions())
+	if err != nil {
+		return nil, err
+	}
+	metricsAuthRole, err := renderClusterRole(kustomizeMetricsAuthRoleName, MetricsAuthPermissions())
+	if err != nil {
+		return nil, err
+	}
+	metricsReaderRole, err := renderClusterRole(kustomizeMetricsReaderRoleName, MetricsReaderPermissions())
 	if err != nil {
 		return nil, err
 	}
@@ -63,11 +74,23 @@ func GeneratedFiles() ([]GeneratedFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	chartMetricsAuthRules, err := yaml.Marshal(MetricsAuthPermissions())
+	if err != nil {
+		return nil, err
+	}
+	chartMetricsReaderRules, err := yaml.Marshal(MetricsReaderPermissions())
+	if err != nil {
+		return nil, err
+	}
 	return []GeneratedFile{
 		{Path: "config/webhook/manifests.yaml", Data: manifests},
 		{Path: "config/rbac/role.yaml", Data: append([]byte(permissionsHeader), role...)},
 		{Path: "charts/wsguard/files/webhooks.json", Data: chartWebhooks},
 		{Path: "charts/wsguard/files/rbac-rules.yaml", Data: append([]byte(permissionsHeader), chartRules...)},
+		{Path: "config/rbac/metrics_auth_role.yaml", Data: append([]byte(permissionsHeader), metricsAuthRole...)},
+		{Path: "config/rbac/metrics_reader_role.yaml", Data: append([]byte(permissionsHeader), metricsReaderRole...)},
+		{Path: "charts/wsguard/files/rbac-metrics-auth-rules.yaml", Data: append([]byte(permissionsHeader), chartMetricsAuthRules...)},
+		{Path: "charts/wsguard/files/rbac-metrics-reader-rules.yaml", Data: append([]byte(permissionsHeader), chartMetricsReaderRules...)},
 	}, nil
 }
 
@@ -89,11 +112,11 @@ func RenderManifests(o ConfigurationOptions) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func renderClusterRole() ([]byte, error) {
+func renderClusterRole(name string, rules []rbacv1.PolicyRule) ([]byte, error) {
 	return marshalObject(&rbacv1.ClusterRole{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
-		ObjectMeta: metav1.ObjectMeta{Name: kustomizeRoleName},
-		Rules:      ReadPermissions(),
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Rules:      rules,
 	})
 }
 

@@ -26,3 +26,21 @@ func ReadPermissions() []rbacv1.PolicyRule {
 		{APIGroups: []string{"cloud.google.com"}, Resources: []string{"backendconfigs"}, Verbs: read},
 	}
 }
+
+// MetricsAuthPermissions let wsguard check who scrapes /metrics when it serves them securely
+// (--metrics-secure): a TokenReview authenticates the scraper's bearer token and a
+// SubjectAccessReview asks whether it may get /metrics. They are wsguard's only writes, and
+// neither stores anything. Generated into their own ClusterRole (metrics-auth), so that the
+// read-only ClusterRole above stays read-only.
+func MetricsAuthPermissions() []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"tokenreviews"}, Verbs: []string{"create"}},
+		{APIGroups: []string{"authorization.k8s.io"}, Resources: []string{"subjectaccessreviews"}, Verbs: []string{"create"}},
+	}
+}
+
+// MetricsReaderPermissions are what a scraper (Prometheus's service account) needs to be let in
+// by a secure /metrics: bind the metrics-reader ClusterRole to it.
+func MetricsReaderPermissions() []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+}

@@ -2,6 +2,7 @@ package install
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,7 +15,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wsguard/wsguard/internal/testenv"
@@ -166,13 +170,28 @@ var _ = Describe("wsguard installed with `helm install` and cert-manager", Order
 		))
 	})
 
+	It("serves /metrics over HTTPS only to scrapers the API server lets get /metrics", func() {
+		Expect(wsguard.MetricsSecure).To(BeTrue(), "the chart serves /metrics securely by default")
+		code, _, err := scrapeMetrics("")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(http.StatusUnauthorized), "a scrape without a token")
+		// A service account that nothing lets read /metrics.
+		Expect(k8s.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "not-prometheus", Namespace: releaseNS}})).To(Succeed())
+		token, err := serviceAccountToken(ctx, releaseNS, "not-prometheus")
+		Expect(err).NotTo(HaveOccurred())
+		code, _, err = scrapeMetrics(token)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(http.StatusForbidden), "a scrape by an account without the metrics-reader ClusterRole")
+	})
+
 	It("exports every metric and label the dashboard queries", func() {
-		resp, err := http.Get(wsguard.MetricsURL)
+		// What a Prometheus does with the ServiceMonitor: its service account, bound to the
+		// chart's metrics-reader ClusterRole, scrapes with its token.
+		token, err := metricsReaderToken(ctx)
 		Expect(err).NotTo(HaveOccurred())
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		code, scraped, err := scrapeMetrics(token)
 		Expect(err).NotTo(HaveOccurred())
-		scraped := string(body)
+		Expect(code).To(Equal(http.StatusOK), "a scrape by an account bound to the metrics-reader ClusterRole: %s", scraped)
 
 		dashboard, err := os.ReadFile(filepath.Join(root, chartDir, "files", "dashboard.json"))
 		Expect(err).NotTo(HaveOccurred())
@@ -239,4 +258,43 @@ func caBundles(ctx context.Context) ([]string, error) {
 		out = append(out, string(w.ClientConfig.CABundle))
 	}
 	return out, nil
+}
+
+// scrapeMetrics gets wsguard's /metrics as Prometheus would with the chart's ServiceMonitor:
+// wsguard's self-signed certificate is not verified, and token, if any, is the bearer token.
+func scrapeMetrics(token string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, wsguard.MetricsURL, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}} //nolint:gosec // as the ServiceMonitor
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+// metricsReaderToken returns a token of a "prometheus" service account bound to the release's
+// metrics-reader ClusterRole, creating both once.
+func metricsReaderToken(ctx context.Context) (string, error) {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "prometheus", Namespace: releaseNS}}
+	if err := k8s.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		return "", err
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "prometheus-reads-wsguard-metrics"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: release + "-metrics-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: sa.Name, Namespace: releaseNS}},
+	}
+	if err := k8s.Create(ctx, binding); err != nil && !apierrors.IsAlreadyExists(err) {
+		return "", err
+	}
+	return serviceAccountToken(ctx, releaseNS, sa.Name)
 }

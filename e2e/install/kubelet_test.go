@@ -123,19 +123,29 @@ func (v *kubeletView) environment(namespace string) ([]string, error) {
 // serviceAccountKubeconfig writes a kubeconfig that authenticates with a fresh token of the
 // service account, as the kubelet mounts one into the pod.
 func serviceAccountKubeconfig(ctx context.Context, namespace, name, path string) error {
-	cs, err := kubernetes.NewForConfig(env.Config)
+	token, err := serviceAccountToken(ctx, namespace, name)
 	if err != nil {
 		return err
+	}
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
+	cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.Contexts["wsguard"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: name, Namespace: namespace}
+	cfg.CurrentContext = "wsguard"
+	return clientcmd.WriteToFile(*cfg, path)
+}
+
+// serviceAccountToken returns an hour-long token of the service account, as the kubelet
+// projects one.
+func serviceAccountToken(ctx context.Context, namespace, name string) (string, error) {
+	cs, err := kubernetes.NewForConfig(env.Config)
+	if err != nil {
+		return "", err
 	}
 	token, err := cs.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, name,
 		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
 	if err != nil {
-		return fmt.Errorf("a token for service account %s/%s: %w", namespace, name, err)
+		return "", fmt.Errorf("a token for service account %s/%s: %w", namespace, name, err)
 	}
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
-	cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: token.Status.Token}
-	cfg.Contexts["wsguard"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: name, Namespace: namespace}
-	cfg.CurrentContext = "wsguard"
-	return clientcmd.WriteToFile(*cfg, path)
+	return token.Status.Token, nil
 }

@@ -28,6 +28,9 @@ type wsguardProcess struct {
 	WebhookPort int
 	// MetricsURL and ReadyURL and LiveURL are the metrics endpoint and the probes' URLs.
 	MetricsURL, ReadyURL, LiveURL string
+	// MetricsSecure is the Deployment's --metrics-secure: /metrics is HTTPS and asks for a
+	// bearer token the API server authenticates and authorizes.
+	MetricsSecure bool
 	// CertDir stands for the serving-certificate Secret volume.
 	CertDir string
 }
@@ -74,9 +77,13 @@ func startWsguard(ctx context.Context, namespace, name string, webhookPort int, 
 			}
 			value = fmt.Sprintf("127.0.0.1:%d", port)
 			if flag == "metrics-bind-address" {
-				p.MetricsURL = "http://" + value + "/metrics"
+				p.MetricsURL = value + "/metrics"
 			} else if p.ReadyURL, p.LiveURL, err = v.probeURLs(value); err != nil {
 				return nil, err
+			}
+		case "metrics-secure":
+			if p.MetricsSecure, err = strconv.ParseBool(value); err != nil {
+				return nil, fmt.Errorf("--metrics-secure=%s: %w", value, err)
 			}
 		case "cert-dir":
 			vol, ok := v.mounts[value]
@@ -95,6 +102,11 @@ func startWsguard(ctx context.Context, namespace, name string, webhookPort int, 
 	}
 	if p.MetricsURL == "" || p.ReadyURL == "" {
 		return nil, fmt.Errorf("the Deployment sets no metrics or probe address: %v", v.container.Args)
+	}
+	if p.MetricsSecure {
+		p.MetricsURL = "https://" + p.MetricsURL
+	} else {
+		p.MetricsURL = "http://" + p.MetricsURL
 	}
 	kubeconfigPath := filepath.Join(dir, "kubeconfig")
 	if err := serviceAccountKubeconfig(ctx, namespace, v.deployment.Spec.Template.Spec.ServiceAccountName, kubeconfigPath); err != nil {
