@@ -184,9 +184,13 @@ func (d *Document) renderYAML(text string, edits map[*Object]Edit) ([]byte, erro
 		return nil, fmt.Errorf("cannot parse the document to apply defaults: %v", err)
 	}
 	root := rn.YNode()
+	var aliased map[*yaml.Node]bool
 	for _, o := range d.Objects {
 		for _, c := range edits[o].Changes {
-			if err := applyYAMLChange(root, c.Op, o.Pointer+c.Path, c.Value); err != nil {
+			if aliased == nil {
+				aliased = aliasTargets(root)
+			}
+			if err := applyYAMLChangeIn(root, aliased, c.Op, o.Pointer+c.Path, c.Value); err != nil {
 				return nil, fmt.Errorf("cannot apply the default of rule %s: %v", c.Rule, err)
 			}
 		}

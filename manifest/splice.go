@@ -177,8 +177,11 @@ type hunk struct{ a, b, c, d int }
 // both, and after a difference looks a bounded distance ahead for the nearest place where they
 // agree again for a few lines.
 func diffLines(x, y []string) []hunk {
-	if h, ok := myers(x, y, 1000); ok {
-		return h
+	const maxD = 128 // many more than a document's own changes; beyond, the bounded walk
+	if d := len(x) - len(y); d <= maxD && -d <= maxD {
+		if h, ok := myers(x, y, maxD); ok {
+			return h
+		}
 	}
 	return greedyDiff(x, y)
 }

@@ -26,6 +26,12 @@ import (
 //     alias would change every place that refers to its anchor;
 //   - a list element is inserted or replaced by index (kyaml's setters find elements by key).
 func applyYAMLChange(root *yaml.Node, op, pointer string, value any) error {
+	return applyYAMLChangeIn(root, aliasTargets(root), op, pointer, value)
+}
+
+// applyYAMLChangeIn is applyYAMLChange with the aliases' targets of the document computed
+// once for all its changes.
+func applyYAMLChangeIn(root *yaml.Node, aliased map[*yaml.Node]bool, op, pointer string, value any) error {
 	segs, err := defaults.SplitJSONPointer(pointer)
 	if err != nil {
 		return err
@@ -33,7 +39,6 @@ func applyYAMLChange(root *yaml.Node, op, pointer string, value any) error {
 	if len(segs) == 0 {
 		return fmt.Errorf("%s %q: wsguard never replaces a whole object", op, pointer)
 	}
-	aliased := aliasTargets(root)
 	parent := root
 	for i, seg := range segs[:len(segs)-1] {
 		if err := shared(parent, aliased); err != nil {
