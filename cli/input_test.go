@@ -181,6 +181,9 @@ func TestFIFOsAreNeverOpened(t *testing.T) {
 	if res.code != ExitOK || rep.Summary.Files != 2 || rep.Summary.SkippedFiles != 1 || rep.Summary.Objects != 1 {
 		t.Errorf("exit %d, summary %+v\n%s", res.code, rep.Summary, res.stderr)
 	}
+	if !strings.Contains(res.stderr, "skipped "+fifo+": ") {
+		t.Errorf("the walked FIFO is not named on stderr:\n%s", res.stderr)
+	}
 	if named.code != ExitUsage || !strings.Contains(named.stderr, "pipe.yaml: is a named pipe (FIFO), not a regular file") {
 		t.Errorf("exit %d\n%s", named.code, named.stderr)
 	}

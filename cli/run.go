@@ -114,4 +114,8 @@ func (r *run) printErrors(w io.Writer) {
 	for _, e := range r.errors {
 		fmt.Fprintf(w, "wsguard %s: %s\n", r.opts.command, e.Error())
 	}
+	// Files of a directory walk that are not regular files were never opened: say which.
+	for _, s := range r.input.NotRegular {
+		fmt.Fprintf(w, "wsguard %s: skipped %s: %s\n", r.opts.command, s.File, s.Reason)
+	}
 }
