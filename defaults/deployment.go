@@ -32,7 +32,6 @@ var (
 	podSpecField    = at("spec", "template", "spec")
 	containersField = podSpecField.Child("containers")
 	graceField      = podSpecField.Child("terminationGracePeriodSeconds")
-	podSpecPath     = podSpecField.Field()
 )
 
 // workloadIsWebSocket: a Deployment or StatefulSet whose pod template has WebSocket containers

@@ -30,43 +30,6 @@ func IsWebSocketAppProtocol(p string) bool {
 	return p == AppProtocolWS || p == AppProtocolWSS
 }
 
-// isWebSocketServicePort reports whether one Service port is marked as WebSocket by its name
-// or its appProtocol.
-func isWebSocketServicePort(p corev1.ServicePort) bool {
-	return IsWebSocketPortName(p.Name) || (p.AppProtocol != nil && IsWebSocketAppProtocol(*p.AppProtocol))
-}
-
-// IsWebSocketService reports whether a Service carries WebSocket traffic: marked by annotation,
-// or with a port named or typed as WebSocket. An annotation of "false" always wins.
-func IsWebSocketService(svc *corev1.Service) bool {
-	if v, ok := webSocketAnnotation(svc.Annotations); ok {
-		return v
-	}
-	for _, p := range svc.Spec.Ports {
-		if isWebSocketServicePort(p) {
-			return true
-		}
-	}
-	return false
-}
-
-// webSocketServicePorts returns the indexes of a WebSocket Service's WebSocket ports. A Service
-// marked only by annotation has no port that says so, and then every port counts.
-func webSocketServicePorts(svc *corev1.Service) []int {
-	var idx []int
-	for i, p := range svc.Spec.Ports {
-		if isWebSocketServicePort(p) {
-			idx = append(idx, i)
-		}
-	}
-	if len(idx) == 0 && IsWebSocketService(svc) {
-		for i := range svc.Spec.Ports {
-			idx = append(idx, i)
-		}
-	}
-	return idx
-}
-
 // webSocketAnnotation reads AnnotationWebSocket: (value, true) when it is "true" or "false".
 // Other values are reported by the annotation rule and count as absent here.
 func webSocketAnnotation(annotations map[string]string) (bool, bool) {

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gomodules.xyz/jsonpatch/v2"
@@ -153,13 +154,25 @@ func (ev *evaluation) releasedCovering(path string) (releasedValue, bool) {
 	return releasedValue{}, false
 }
 
-// fieldOfPointer renders a JSON pointer as a field path for messages.
+// fieldOfPointer renders a JSON pointer as Kubernetes prints field paths: list indexes and
+// map keys that are not plain field names (annotation keys) in brackets.
 func fieldOfPointer(ptr string) string {
 	segs, err := SplitJSONPointer(ptr)
 	if err != nil {
 		return ptr
 	}
-	return strings.Join(segs, ".")
+	var b strings.Builder
+	for _, seg := range segs {
+		if _, err := strconv.Atoi(seg); err == nil || strings.ContainsAny(seg, "./") {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
 }
 
 // normaliseJSON makes numbers comparable whatever decoded them (int64, float64, json.Number).

@@ -153,3 +153,14 @@ func atPointer(doc any, ptr string) (any, bool) {
 	}
 	return p.get(segs...)
 }
+
+func TestFieldOfPointer(t *testing.T) {
+	for ptr, want := range map[string]string{
+		"/metadata/annotations/nginx.ingress.kubernetes.io~1affinity": "metadata.annotations[nginx.ingress.kubernetes.io/affinity]",
+		"/spec/template/spec/containers/0/lifecycle/preStop/sleep":    "spec.template.spec.containers[0].lifecycle.preStop.sleep",
+	} {
+		if got := fieldOfPointer(ptr); got != want {
+			t.Errorf("fieldOfPointer(%q) = %q, want %q", ptr, got, want)
+		}
+	}
+}

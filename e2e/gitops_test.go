@@ -57,13 +57,14 @@ spec:
 	}
 
 	for _, mode := range []struct{ name, flag string }{{"client-side", ""}, {"server-side", "--server-side"}} {
-		apply := func(path string) {
+		apply := func(path string) string {
 			args := []string{"apply", "-n", "demo", "-f", path}
 			if mode.flag != "" {
 				args = append(args, mode.flag)
 			}
 			_, stderr, err := kubectl(args...)
 			Expect(err).NotTo(HaveOccurred(), stderr)
+			return stderr
 		}
 		suffix := strings.TrimSuffix(mode.name, "-side")
 
@@ -71,7 +72,9 @@ spec:
 			name := "gitops-hash-" + suffix
 			apply(write(ingress, name, "", ""))
 			Expect(get("ingress", name, `{.metadata.annotations.nginx\.ingress\.kubernetes\.io/affinity}`)).To(Equal("cookie"))
-			apply(write(ingress, name, `nginx.ingress.kubernetes.io/upstream-hash-by: "$remote_addr"`, ""))
+			stderr := apply(write(ingress, name, `nginx.ingress.kubernetes.io/upstream-hash-by: "$remote_addr"`, ""))
+			// The user sees which of wsguard's values gave way, and why.
+			Expect(stderr).To(ContainSubstring("Warning: wsguard [released-default]: removed metadata.annotations[nginx.ingress.kubernetes.io/affinity], which wsguard had injected for ingress-nginx-affinity"))
 			Expect(get("ingress", name, `{.metadata.annotations.nginx\.ingress\.kubernetes\.io/upstream-hash-by} {.metadata.annotations.nginx\.ingress\.kubernetes\.io/affinity}`)).
 				To(Equal("$remote_addr "))
 		})
