@@ -19,8 +19,8 @@ import (
 var excludedNamespaces = map[string]bool{metav1.NamespaceSystem: true, "wsguard-system": true}
 
 // factIndex holds what the webhook would read from its cache, taken from the input instead:
-// Namespaces, and per namespace the Services, Ingresses, Deployments and GKE BackendConfigs,
-// plus the cluster's IngressClasses.
+// Namespaces, and per namespace the Services, Ingresses, Deployments, StatefulSets, Contour
+// HTTPProxies and GKE BackendConfigs, plus the cluster's IngressClasses.
 type factIndex struct {
 	// defaultNamespace is the namespace of objects that name none (-n).
 	defaultNamespace string
@@ -75,6 +75,10 @@ var factKinds = map[schema.GroupKind]factKind{
 		if crd := v.(*apiextensionsv1.CustomResourceDefinition); crd.Name == defaults.VirtualServiceCRDName {
 			x.virtualServiceCRD = crd
 		}
+	}},
+	{Group: "projectcontour.io", Kind: "HTTPProxy"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
+		f := x.facts(ns)
+		f.HTTPProxies = append(f.HTTPProxies, *v.(*unstructured.Unstructured))
 	}},
 	{Group: "cloud.google.com", Kind: "BackendConfig"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)

@@ -15,6 +15,7 @@ var catalog = injectFirst(slices.Concat(
 	haproxyRules,
 	traefikRules,
 	kongRules,
+	contourRules,
 	awsALBRules,
 	gkeRules,
 	agicRules,

@@ -22,6 +22,7 @@ var (
 	KindDestinationRule = schema.GroupKind{Group: "networking.istio.io", Kind: "DestinationRule"}
 	KindLinkerdServer   = schema.GroupKind{Group: "policy.linkerd.io", Kind: "Server"}
 	KindHTTPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
+	KindHTTPProxy       = schema.GroupKind{Group: "projectcontour.io", Kind: "HTTPProxy"}
 )
 
 // kindSupport says how to recognise WebSocket objects of one kind.
@@ -42,6 +43,7 @@ var kinds = map[schema.GroupKind]kindSupport{
 	KindDestinationRule: {detect: destinationRuleIsWebSocket},
 	KindLinkerdServer:   {detect: linkerdServerIsWebSocket},
 	KindHTTPRoute:       {detect: httpRouteIsWebSocket},
+	KindHTTPProxy:       {detect: httpProxyIsWebSocket},
 }
 
 // Kinds lists the kinds the engine judges, sorted.
@@ -133,6 +135,8 @@ type evaluation struct {
 	owns     []ownedWrite
 	// serviceMemo keeps what detection concluded about each Service (webSocketService).
 	serviceMemo map[*corev1.Service]serviceMemo
+	// proxyFacts are the HTTPProxies among the facts, read once (httpProxyFact).
+	proxyFacts map[*unstructured.Unstructured]*httpProxyView
 }
 
 // ownedWrite is a value a rule injected and wsguard owns until the user changes it.

@@ -26,6 +26,9 @@ type Facts struct {
 	// BackendConfigsKnown is false when BackendConfigs could not be read (the CRD is not
 	// installed or not readable), so that a missing one is not mistaken for an absent one.
 	BackendConfigsKnown bool
+	// HTTPProxies are the Contour HTTPProxies (projectcontour.io/v1) of the object's namespace:
+	// a route with enableWebsockets: true makes the Services it names WebSocket.
+	HTTPProxies []unstructured.Unstructured
 	// Deployments are the Deployments of the object's namespace; Linkerd Server rules resolve
 	// the pods and ports a Server selects through them.
 	Deployments []appsv1.Deployment

@@ -17,8 +17,7 @@ const (
 	ControllerTraefik      = "traefik.io/ingress-controller"
 	ControllerAWSALB       = "ingress.k8s.aws/alb"
 	ControllerGCE          = "k8s.io/ingress-gce"
-	// ControllerContour is Contour's IngressClass controller; wsguard has no Contour rules yet,
-	// but tells its Ingresses apart from other controllers'.
+	// ControllerContour is Contour's IngressClass controller.
 	ControllerContour = "projectcontour.io/contour"
 )
 
@@ -40,6 +39,7 @@ var builtinIngressClasses = map[string]string{
 	"haproxy":    ControllerHAProxy,
 	"traefik":    ControllerTraefik,
 	"kong":       ControllerKong,
+	"contour":    ControllerContour,
 	// AGIC's IngressClass, and the value its docs give the legacy class annotation.
 	"azure-application-gateway": ControllerAGIC,
 	"azure/application-gateway": ControllerAGIC,
@@ -78,6 +78,8 @@ type webSocketBackend struct {
 	Service string
 	// Path is the backend's field path in the Ingress.
 	Path *field.Path
+	// RulePath is the HTTP path of the backend's rule as written ("" for the default backend).
+	RulePath string
 	// Port is the backend's port name or number, as written.
 	Port networkingv1.ServiceBackendPort
 }
@@ -106,7 +108,7 @@ func webSocketBackends(ev *evaluation) []webSocketBackend {
 		if b == nil || b.Service == nil {
 			return
 		}
-		be := webSocketBackend{Service: b.Service.Name, Path: path.Child("service"), Port: b.Service.Port}
+		be := webSocketBackend{Service: b.Service.Name, Path: path.Child("service"), RulePath: rulePath, Port: b.Service.Port}
 		all = append(all, be)
 		if !marked && slices.Contains(grpcServices, b.Service.Name) {
 			return

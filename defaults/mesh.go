@@ -78,7 +78,16 @@ func seconds(n int64) string {
 
 // atLeast renders the policy minimum for messages: "1h" rather than "3600s" where it is exact.
 func atLeast(minimum int64) string {
-	return (time.Duration(minimum) * time.Second).String()
+	s := (time.Duration(minimum) * time.Second).String()
+	// Duration.String writes every unit below the largest: 1h0m0s reads better as 1h, and
+	// every proxy wsguard names it to parses both.
+	if rest, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = rest + "m"
+	}
+	if rest, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = rest + "h"
+	}
+	return s
 }
 
 // formatMilliseconds renders a duration for messages: whole seconds as "59s", anything else as

@@ -5,7 +5,7 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-var _ = Describe("kubectl apply of examples/mesh and examples/gateway-api", Ordered, func() {
+var _ = Describe("kubectl apply of examples/mesh, examples/gateway-api and examples/contour", Ordered, func() {
 	BeforeAll(func() {
 		_, stderr, err := kubectl("create", "namespace", "mesh")
 		Expect(err).NotTo(HaveOccurred(), stderr)
@@ -51,5 +51,26 @@ var _ = Describe("kubectl apply of examples/mesh and examples/gateway-api", Orde
 			ContainSubstring("spec.rules[0].timeouts.request"),
 		))
 		Expect(stderr).NotTo(ContainSubstring("0s or"), "never suggest timeout: 0s for Istio")
+	})
+
+	It("applies the Contour HTTPProxy with the upgrade, the idle timeout and the cookie stored", func() {
+		_, stderr, err := kubectl("apply", "-n", "mesh", "-f", "examples/contour/httpproxy.yaml")
+		Expect(err).NotTo(HaveOccurred(), stderr)
+		Expect(stderr).To(ContainSubstring("wsguard [contour-httpproxy-websockets]: set spec.routes[0].enableWebsockets=true"))
+		out, stderr, err := kubectl("get", "-n", "mesh", "httpproxy", "chat", "-o",
+			"jsonpath={.spec.routes[0].enableWebsockets} {.spec.routes[0].timeoutPolicy.idle} {.spec.routes[0].timeoutPolicy.response} {.spec.routes[0].loadBalancerPolicy.strategy}")
+		Expect(err).NotTo(HaveOccurred(), stderr)
+		Expect(out).To(Equal("true 3600s 15s Cookie"))
+	})
+
+	It("denies the unsafe HTTPProxy, naming both fields", func() {
+		_, stderr, err := kubectl("apply", "-n", "mesh", "-f", "examples/contour/unsafe/")
+		Expect(err).To(HaveOccurred())
+		Expect(stderr).To(SatisfyAll(
+			ContainSubstring(`The HTTPProxy "chat-unsafe" is invalid`),
+			ContainSubstring("spec.routes[0].enableWebsockets"),
+			ContainSubstring("spec.routes[0].timeoutPolicy.idle"),
+			ContainSubstring("write infinity to disable the idle timeout, or at least 1h"),
+		))
 	})
 })

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -73,7 +74,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 		HealthProbeBindAddress:  o.HealthProbeAddr,
 		GracefulShutdownTimeout: &shutdownTimeout,
 		// Rules never read managedFields; dropping them keeps the cache small.
-		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: webhooks.CacheByObject()},
+		Cache: cache.Options{DefaultTransform: webhooks.CacheTransform(), ByObject: webhooks.CacheByObject()},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
@@ -91,7 +92,12 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	// GetWebhookServer is what adds the server to the manager's runnables.
 	webhookServer = mgr.GetWebhookServer()
 	facts := webhooks.FactsReader{Cache: mgr.GetCache(), Live: mgr.GetAPIReader()}
-	if facts.BackendConfigs, err = watchBackendConfigs(ctx, mgr, log); err != nil {
+	if facts.BackendConfigs, err = watchIfServed(ctx, mgr, log, webhooks.BackendConfigGVK,
+		"GKE BackendConfigs are not served; GKE rules will warn instead of judging timeouts"); err != nil {
+		return err
+	}
+	if facts.HTTPProxies, err = watchIfServed(ctx, mgr, log, webhooks.HTTPProxyGVK,
+		"Contour HTTPProxies are not served; their enableWebsockets will not make Services WebSocket"); err != nil {
 		return err
 	}
 	webhooks.Register(webhookServer, policy, facts, o.WebhookNamespace, log.WithName("webhook"))
@@ -169,14 +175,14 @@ func drainAfter(ctx context.Context, delay time.Duration, log logr.Logger) (mgrC
 	}
 }
 
-// watchBackendConfigs starts watching GKE BackendConfigs when the cluster serves them, so that
-// GKE rules can judge backend timeouts; elsewhere those rules only warn. The CRD is looked up
-// once at start: installing it later needs a restart of wsguard.
-func watchBackendConfigs(ctx context.Context, mgr ctrl.Manager, log logr.Logger) (bool, error) {
-	gvk := webhooks.BackendConfigGVK
+// watchIfServed starts watching a custom resource that facts read when the cluster serves it: GKE
+// BackendConfigs (GKE rules judge backend timeouts; elsewhere they only warn) and Contour
+// HTTPProxies (their enableWebsockets makes Services WebSocket). The CRD is looked up once at
+// start: installing it later needs a restart of wsguard.
+func watchIfServed(ctx context.Context, mgr ctrl.Manager, log logr.Logger, gvk schema.GroupVersionKind, notServed string) (bool, error) {
 	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
 		if meta.IsNoMatchError(err) {
-			log.V(1).Info("GKE BackendConfigs are not served; GKE rules will warn instead of judging timeouts")
+			log.V(1).Info(notServed)
 			return false, nil
 		}
 		return false, fmt.Errorf("looking up %s: %w", gvk, err)
@@ -186,6 +192,6 @@ func watchBackendConfigs(ctx context.Context, mgr ctrl.Manager, log logr.Logger)
 	if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
 		return false, fmt.Errorf("watching %s: %w", gvk, err)
 	}
-	log.Info("watching GKE BackendConfigs")
+	log.Info("watching a custom resource facts read", "kind", gvk.Kind, "group", gvk.Group)
 	return true, nil
 }

@@ -30,6 +30,9 @@ type FactsReader struct {
 	// BackendConfigs is true when the cluster serves GKE BackendConfigs and the cache watches
 	// them. Otherwise GKE rules are told that BackendConfigs cannot be seen, and warn.
 	BackendConfigs bool
+	// HTTPProxies is true when the cluster serves Contour HTTPProxies and the cache watches
+	// them. Otherwise a Service is not recognised by an HTTPProxy's enableWebsockets.
+	HTTPProxies bool
 }
 
 // Namespace returns the object's namespace. The API server only calls wsguard for opted-in
@@ -82,6 +85,14 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		return f, fmt.Errorf("listing StatefulSets of %s: %w", ns.Name, err)
 	}
 	f.StatefulSets = statefulSets.Items
+	if r.HTTPProxies {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(HTTPProxyGVK.GroupVersion().WithKind(HTTPProxyGVK.Kind + "List"))
+		if err := r.Cache.List(ctx, list, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing HTTPProxies of %s: %w", ns.Name, err)
+		}
+		f.HTTPProxies = list.Items
+	}
 	switch gk {
 	case defaults.KindService, defaults.KindIngress:
 		// Service and Ingress rules resolve controllers through IngressClasses.
@@ -113,6 +124,15 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 // BackendConfigGVK is GKE's BackendConfig, read when the cluster serves it.
 var BackendConfigGVK = schema.GroupVersionKind{Group: "cloud.google.com", Version: "v1", Kind: "BackendConfig"}
 
+// HTTPProxyGVK is Contour's HTTPProxy, read when the cluster serves it.
+var HTTPProxyGVK = schema.GroupVersionKind{Group: "projectcontour.io", Version: "v1", Kind: "HTTPProxy"}
+
+// WatchedWhereServed are the custom resources the cache watches only where the cluster serves
+// them (server.Run looks each up once at start).
+func WatchedWhereServed() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{BackendConfigGVK, HTTPProxyGVK}
+}
+
 // CachedTypes are the types FactsReader reads from the cache; the server starts their
 // informers before it reports ready, so no admission request waits for a cache to fill.
 func CachedTypes() []client.Object {
@@ -134,6 +154,70 @@ func CacheByObject() map[client.Object]cache.ByObject {
 		&corev1.Service{}:                           {Transform: withoutLastApplied},
 		&networkingv1.Ingress{}:                     {Transform: withoutLastApplied},
 	}
+}
+
+// CacheTransform applies to every cached object: managedFields go (no rule reads them), and of an
+// HTTPProxy only what detection reads of it stays (slimHTTPProxy). HTTPProxies are watched only
+// where their CRD is served, so their transform cannot be set per object (CacheByObject), which
+// needs the kind's REST mapping when the manager starts.
+func CacheTransform() func(any) (any, error) {
+	strip := cache.TransformStripManagedFields()
+	return func(obj any) (any, error) {
+		obj, err := strip(obj)
+		if err != nil {
+			return obj, err
+		}
+		return slimHTTPProxy(obj)
+	}
+}
+
+// slimHTTPProxy keeps of a cached HTTPProxy its identity and, per route, enableWebsockets and
+// each service's name, port and protocol: what makes a Service WebSocket.
+func slimHTTPProxy(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok || u.GroupVersionKind().GroupKind() != HTTPProxyGVK.GroupKind() {
+		return obj, nil
+	}
+	slim := &unstructured.Unstructured{Object: map[string]any{}}
+	slim.SetGroupVersionKind(u.GroupVersionKind())
+	slim.SetName(u.GetName())
+	slim.SetNamespace(u.GetNamespace())
+	slim.SetUID(u.GetUID())
+	slim.SetResourceVersion(u.GetResourceVersion())
+	routes, _, _ := unstructured.NestedSlice(u.Object, "spec", "routes")
+	var kept []any
+	for _, r := range routes {
+		route, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		out := map[string]any{}
+		if v, ok := route["enableWebsockets"]; ok {
+			out["enableWebsockets"] = v
+		}
+		if services, ok := route["services"].([]any); ok {
+			var svcs []any
+			for _, s := range services {
+				if svc, ok := s.(map[string]any); ok {
+					one := map[string]any{}
+					for _, k := range []string{"name", "port", "protocol"} {
+						if v, ok := svc[k]; ok {
+							one[k] = v
+						}
+					}
+					svcs = append(svcs, one)
+				}
+			}
+			out["services"] = svcs
+		}
+		kept = append(kept, out)
+	}
+	if kept != nil {
+		if err := unstructured.SetNestedSlice(slim.Object, kept, "spec", "routes"); err != nil {
+			return obj, err
+		}
+	}
+	return slim, nil
 }
 
 // annotationLastApplied is where client-side kubectl apply keeps the whole manifest.

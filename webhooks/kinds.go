@@ -45,5 +45,6 @@ func ServedKinds() []servedKind {
 		{GroupKind: defaults.KindDestinationRule, Resource: "destinationrules", Versions: []string{"v1", "v1beta1", "v1alpha3"}},
 		{GroupKind: defaults.KindLinkerdServer, Resource: "servers", Versions: []string{"v1beta3", "v1beta2", "v1beta1"}},
 		{GroupKind: defaults.KindHTTPRoute, Resource: "httproutes", Versions: []string{"v1", "v1beta1"}},
+		{GroupKind: defaults.KindHTTPProxy, Resource: "httpproxies", Versions: []string{"v1"}},
 	}
 }

@@ -5,7 +5,8 @@ import (
 )
 
 // ReadPermissions is everything wsguard's service account may do: get, list and watch the types
-// its cache holds (CachedTypes, plus GKE BackendConfigs where the cluster serves them), and
+// its cache holds (CachedTypes, plus GKE BackendConfigs and Contour HTTPProxies where the cluster
+// serves them), and
 // nothing else. wsguard writes nothing; its changes travel in admission responses, and the
 // objects it judges arrive in the AdmissionReview, so it needs no right on the served kinds
 // themselves. The Helm chart's and the kustomize ClusterRole are both generated from this list
@@ -24,6 +25,9 @@ func ReadPermissions() []rbacv1.PolicyRule {
 		{APIGroups: []string{"apiextensions.k8s.io"}, Resources: []string{"customresourcedefinitions"}, Verbs: read},
 		// GKE rules judge backend timeouts set in BackendConfigs, watched where they are served.
 		{APIGroups: []string{"cloud.google.com"}, Resources: []string{"backendconfigs"}, Verbs: read},
+		// Contour HTTPProxies with enableWebsockets: true make the Services they route to
+		// WebSocket; watched where they are served.
+		{APIGroups: []string{"projectcontour.io"}, Resources: []string{"httpproxies"}, Verbs: read},
 	}
 }
 

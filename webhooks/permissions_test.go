@@ -49,7 +49,7 @@ func TestReadPermissionsOnlyCachedTypes(t *testing.T) {
 	}
 }
 
-// cachedResources are the resources of CachedTypes and GKE BackendConfigs.
+// cachedResources are the resources of CachedTypes and WatchedWhereServed.
 func cachedResources(t *testing.T) []schema.GroupResource {
 	t.Helper()
 	scheme := runtime.NewScheme()
@@ -59,7 +59,7 @@ func cachedResources(t *testing.T) []schema.GroupResource {
 	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	gvks := []schema.GroupVersionKind{BackendConfigGVK}
+	gvks := WatchedWhereServed()
 	for _, obj := range CachedTypes() {
 		gvk, err := apiutil.GVKForObject(obj, scheme)
 		if err != nil {

@@ -42,6 +42,7 @@ const (
 	classKong    = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: kong}, spec: {controller: ingress-controllers.konghq.com/kong}}"
 	classAGIC    = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: azure-application-gateway}, spec: {controller: azure/application-gateway}}"
 	classGCE     = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: gce}, spec: {controller: k8s.io/ingress-gce}}"
+	classContour = "{apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: contour}, spec: {controller: projectcontour.io/contour}}"
 	chatService  = "{apiVersion: v1, kind: Service, metadata: {name: chat}, spec: {selector: {app: chat}, ports: [{name: websocket, port: 80}]}}"
 )
 
@@ -122,6 +123,8 @@ var ruleSpecs = []ruleSpec{
 	{rule: "agic-health-probe", expect: warned, setup: []string{classAGIC}, obj: ingressYAML("azure-application-gateway", "")},
 	{rule: "kong-service-timeouts", expect: defaulted, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("")},
 	{rule: "kong-service-timeouts", expect: denied, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("konghq.com/read-timeout: '60000'")},
+	{rule: "contour-ingress-websocket-routes", expect: defaulted, setup: []string{classContour}, obj: ingressYAML("contour", "")},
+	{rule: "contour-ingress-websocket-routes", expect: warned, setup: []string{classContour}, obj: ingressYAML("contour", "projectcontour.io/websocket-routes: /")},
 	{rule: "traefik-service-sticky-cookie", expect: defaulted, setup: []string{classTraefik, ingressYAML("traefik", "")}, obj: serviceYAML("")},
 	{rule: "traefik-service-h2c-scheme", expect: warned, obj: serviceYAML("traefik.ingress.kubernetes.io/service.serversscheme: h2c")},
 
@@ -143,6 +146,8 @@ const (
  spec: {host: chat %POLICY%}}`
 	linkerdServerYAML = `{apiVersion: policy.linkerd.io/v1beta3, kind: Server, metadata: {name: chat},
  spec: {podSelector: {matchLabels: {app: chat}}, port: 80, proxyProtocol: %PROTOCOL%}}`
+	httpProxyYAML = `{apiVersion: projectcontour.io/v1, kind: HTTPProxy, metadata: {name: chat},
+ spec: {virtualhost: {fqdn: chat.example.com}, routes: [{services: [{name: chat, port: 80}] %ROUTE%}]}}`
 	httpRouteYAML = `{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: chat},
  spec: {parentRefs: [{name: public}], rules: [{backendRefs: [{name: chat, port: 80}] %TIMEOUTS%}]}}`
 	istioNamespaceDeployment = `{apiVersion: apps/v1, kind: Deployment, metadata: {name: chat}, spec: {selector: {matchLabels: {app: chat}},
@@ -163,6 +168,11 @@ var meshRuleSpecs = []ruleSpec{
 	{rule: "linkerd-server-protocol", expect: warned, setup: []string{chatService}, obj: fill(linkerdServerYAML, "%PROTOCOL%", "opaque")},
 	{rule: "gateway-httproute-timeouts", expect: defaulted, setup: []string{chatService}, obj: fill(httpRouteYAML, "%TIMEOUTS%", "")},
 	{rule: "gateway-httproute-timeouts", expect: denied, setup: []string{chatService}, obj: fill(httpRouteYAML, "%TIMEOUTS%", ", timeouts: {request: 5m}")},
+	{rule: "contour-httpproxy-websockets", expect: defaulted, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", "")},
+	{rule: "contour-httpproxy-websockets", expect: denied, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", ", enableWebsockets: false")},
+	{rule: "contour-httpproxy-idle-timeout", expect: defaulted, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", ", timeoutPolicy: {response: 15s}")},
+	{rule: "contour-httpproxy-idle-timeout", expect: denied, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", ", timeoutPolicy: {idle: 0s}")},
+	{rule: "contour-httpproxy-affinity", expect: defaulted, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", "")},
 }
 
 // coveredElsewhere names rules whose envtest spec needs a setup of its own.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // Upstream modules whose CRDs the tests install, so that the real schemas and CEL rules judge
@@ -16,11 +17,12 @@ import (
 const (
 	IstioAPIModule   = "istio.io/api@v1.31.1"
 	GatewayAPIModule = "sigs.k8s.io/gateway-api@v1.6.3"
+	ContourModule    = "github.com/projectcontour/contour@v1.33.8"
 )
 
-// MeshCRDs returns the CRD files for the mesh and Gateway API rules: Istio's (all of
-// networking.istio.io and friends), Gateway API's HTTPRoute (standard channel) and the minimal
-// Linkerd Server CRD kept in this repository (see the note in that file).
+// MeshCRDs returns the CRD files for the mesh, Gateway API and Contour rules: Istio's (all of
+// networking.istio.io and friends), Gateway API's HTTPRoute (standard channel), Contour's
+// HTTPProxy and the minimal Linkerd Server CRD kept in this repository (see the note in that file).
 func MeshCRDs() ([]string, error) {
 	istio, err := ModuleDir(IstioAPIModule)
 	if err != nil {
@@ -30,11 +32,63 @@ func MeshCRDs() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	httpProxy, err := ContourHTTPProxyCRD()
+	if err != nil {
+		return nil, err
+	}
 	return []string{
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
 		filepath.Join(gateway, "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml"),
+		httpProxy,
 		LinkerdServerCRD(),
 	}, nil
+}
+
+// ContourHTTPProxyCRD returns a file holding Contour's HTTPProxy CRD exactly as Contour publishes
+// it in examples/contour/01-crds.yaml. That file also holds four CRDs no rule reads (one of them,
+// ContourDeployment, embeds whole pod specs), so only the HTTPProxy document is copied out, to
+// keep the API server's start short.
+func ContourHTTPProxyCRD() (string, error) {
+	dir, err := ModuleDir(ContourModule)
+	if err != nil {
+		return "", err
+	}
+	src := filepath.Join(dir, "examples", "contour", "01-crds.yaml")
+	all, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	var doc []byte
+	for d := range bytes.SplitSeq(all, []byte("\n---\n")) {
+		if bytes.Contains(d, []byte("\n  name: httpproxies.projectcontour.io\n")) {
+			doc = d
+			break
+		}
+	}
+	if doc == nil {
+		return "", fmt.Errorf("%s holds no HTTPProxy CRD", src)
+	}
+	out := filepath.Join(os.TempDir(), "wsguard-crds", strings.ReplaceAll(ContourModule, "/", "_")+"-httpproxies.yaml")
+	if existing, err := os.ReadFile(out); err == nil && bytes.Equal(existing, doc) {
+		return out, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return "", err
+	}
+	// Test packages run in parallel: write aside and rename, so no one reads half a file.
+	tmp, err := os.CreateTemp(filepath.Dir(out), "httpproxies-*.yaml")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(doc); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	return out, os.Rename(tmp.Name(), out)
 }
 
 // LinkerdServerCRD is the path of the repository's minimal Linkerd Server CRD.
