@@ -20,7 +20,7 @@ var excludedNamespaces = map[string]bool{metav1.NamespaceSystem: true, "wsguard-
 
 // factIndex holds what the webhook would read from its cache, taken from the input instead:
 // Namespaces, and per namespace the Services, Ingresses, Deployments, StatefulSets, Contour
-// HTTPProxies and GKE BackendConfigs, plus the cluster's IngressClasses.
+// HTTPProxies, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses.
 type factIndex struct {
 	// defaultNamespace is the namespace of objects that name none (-n).
 	defaultNamespace string
@@ -79,6 +79,10 @@ var factKinds = map[schema.GroupKind]factKind{
 	{Group: "projectcontour.io", Kind: "HTTPProxy"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.HTTPProxies = append(f.HTTPProxies, *v.(*unstructured.Unstructured))
+	}},
+	{Group: "getambassador.io", Kind: "Mapping"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
+		f := x.facts(ns)
+		f.Mappings = append(f.Mappings, *v.(*unstructured.Unstructured))
 	}},
 	{Group: "cloud.google.com", Kind: "BackendConfig"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)

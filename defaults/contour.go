@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Contour (projectcontour/contour) programs Envoy. Envoy answers 403 to an Upgrade request on a
@@ -256,19 +255,7 @@ func (ev *evaluation) serviceNamedByHTTPProxy(svc *corev1.Service) (webSocketSvc
 	return *found, true
 }
 
-// httpProxyFact reads an HTTPProxy among the facts once per evaluation. One that cannot be read
-// as an HTTPProxy says nothing.
+// httpProxyFact reads an HTTPProxy among the facts once per evaluation.
 func (ev *evaluation) httpProxyFact(u *unstructured.Unstructured) *httpProxyView {
-	if v, ok := ev.proxyFacts[u]; ok {
-		return v
-	}
-	v := &httpProxyView{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, v); err != nil {
-		v = &httpProxyView{}
-	}
-	if ev.proxyFacts == nil {
-		ev.proxyFacts = map[*unstructured.Unstructured]*httpProxyView{}
-	}
-	ev.proxyFacts[u] = v
-	return v
+	return factView[httpProxyView](ev, u)
 }

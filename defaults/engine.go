@@ -135,8 +135,8 @@ type evaluation struct {
 	owns     []ownedWrite
 	// serviceMemo keeps what detection concluded about each Service (webSocketService).
 	serviceMemo map[*corev1.Service]serviceMemo
-	// proxyFacts are the HTTPProxies among the facts, read once (httpProxyFact).
-	proxyFacts map[*unstructured.Unstructured]*httpProxyView
+	// factViews are the custom resources among the facts, each read once (factView).
+	factViews map[*unstructured.Unstructured]any
 }
 
 // ownedWrite is a value a rule injected and wsguard owns until the user changes it.

@@ -29,6 +29,9 @@ type Facts struct {
 	// HTTPProxies are the Contour HTTPProxies (projectcontour.io/v1) of the object's namespace:
 	// a route with enableWebsockets: true makes the Services it names WebSocket.
 	HTTPProxies []unstructured.Unstructured
+	// Mappings are the Emissary-ingress Mappings (getambassador.io) of the object's namespace:
+	// one that allows the websocket upgrade makes the Service it names WebSocket.
+	Mappings []unstructured.Unstructured
 	// Deployments are the Deployments of the object's namespace; Linkerd Server rules resolve
 	// the pods and ports a Server selects through them.
 	Deployments []appsv1.Deployment

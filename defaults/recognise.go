@@ -22,8 +22,8 @@ const (
 	// SignalAppProtocol: a port with appProtocol kubernetes.io/ws or kubernetes.io/wss.
 	SignalAppProtocol Signal = "app-protocol"
 	// SignalController: a WebSocket setting written for another controller (F5's
-	// websocket-services, Contour's websocket-routes and HTTPProxy enableWebsockets, Upgrade
-	// headers in an nginx snippet, Istio's websocketUpgrade).
+	// websocket-services, Contour's websocket-routes and HTTPProxy enableWebsockets, Emissary's
+	// allow_upgrade, Upgrade headers in an nginx snippet, Istio's websocketUpgrade).
 	SignalController Signal = "controller-setting"
 	// SignalNamespace: the namespace is annotated wsguard.io/websocket: "true", so its HTTP
 	// Services carry WebSockets.
@@ -123,6 +123,9 @@ func (ev *evaluation) recogniseService(svc *corev1.Service) (webSocketSvc, bool)
 		return ws, true
 	}
 	if ws, ok := ev.serviceNamedByHTTPProxy(svc); ok {
+		return ws, true
+	}
+	if ws, ok := ev.serviceNamedByMapping(svc); ok {
 		return ws, true
 	}
 	if ev.namespaceDeclared() {

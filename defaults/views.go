@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -72,4 +73,21 @@ func withoutManagedFields(obj map[string]any) map[string]any {
 	obj = maps.Clone(obj)
 	obj["metadata"] = meta
 	return obj
+}
+
+// factView reads a custom resource among the facts as T, once per evaluation: detection may ask
+// about it for every Service it looks at. One that cannot be read as T says nothing (an empty T).
+func factView[T any](ev *evaluation, u *unstructured.Unstructured) *T {
+	if v, ok := ev.factViews[u].(*T); ok {
+		return v
+	}
+	v := new(T)
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, v); err != nil {
+		v = new(T)
+	}
+	if ev.factViews == nil {
+		ev.factViews = map[*unstructured.Unstructured]any{}
+	}
+	ev.factViews[u] = v
+	return v
 }

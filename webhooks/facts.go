@@ -33,6 +33,9 @@ type FactsReader struct {
 	// HTTPProxies is true when the cluster serves Contour HTTPProxies and the cache watches
 	// them. Otherwise a Service is not recognised by an HTTPProxy's enableWebsockets.
 	HTTPProxies bool
+	// Mappings is true when the cluster serves Emissary-ingress Mappings and the cache watches
+	// them. Otherwise a Service is not recognised by a Mapping's allow_upgrade.
+	Mappings bool
 }
 
 // Namespace returns the object's namespace. The API server only calls wsguard for opted-in
@@ -93,6 +96,14 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		}
 		f.HTTPProxies = list.Items
 	}
+	if r.Mappings {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(MappingGVK.GroupVersion().WithKind(MappingGVK.Kind + "List"))
+		if err := r.Cache.List(ctx, list, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing Mappings of %s: %w", ns.Name, err)
+		}
+		f.Mappings = list.Items
+	}
 	switch gk {
 	case defaults.KindService, defaults.KindIngress:
 		// Service and Ingress rules resolve controllers through IngressClasses.
@@ -127,10 +138,13 @@ var BackendConfigGVK = schema.GroupVersionKind{Group: "cloud.google.com", Versio
 // HTTPProxyGVK is Contour's HTTPProxy, read when the cluster serves it.
 var HTTPProxyGVK = schema.GroupVersionKind{Group: "projectcontour.io", Version: "v1", Kind: "HTTPProxy"}
 
+// MappingGVK is Emissary-ingress's Mapping, read when the cluster serves it.
+var MappingGVK = schema.GroupVersionKind{Group: "getambassador.io", Version: "v3alpha1", Kind: "Mapping"}
+
 // WatchedWhereServed are the custom resources the cache watches only where the cluster serves
 // them (server.Run looks each up once at start).
 func WatchedWhereServed() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{BackendConfigGVK, HTTPProxyGVK}
+	return []schema.GroupVersionKind{BackendConfigGVK, HTTPProxyGVK, MappingGVK}
 }
 
 // CachedTypes are the types FactsReader reads from the cache; the server starts their
@@ -157,9 +171,9 @@ func CacheByObject() map[client.Object]cache.ByObject {
 }
 
 // CacheTransform applies to every cached object: managedFields go (no rule reads them), and of an
-// HTTPProxy only what detection reads of it stays (slimHTTPProxy). HTTPProxies are watched only
-// where their CRD is served, so their transform cannot be set per object (CacheByObject), which
-// needs the kind's REST mapping when the manager starts.
+// HTTPProxy or a Mapping only what detection reads stays (slimHTTPProxy, slimMapping). Both are
+// watched only where their CRD is served, so their transforms cannot be set per object
+// (CacheByObject), which needs the kind's REST mapping when the manager starts.
 func CacheTransform() func(any) (any, error) {
 	strip := cache.TransformStripManagedFields()
 	return func(obj any) (any, error) {
@@ -167,8 +181,41 @@ func CacheTransform() func(any) (any, error) {
 		if err != nil {
 			return obj, err
 		}
-		return slimHTTPProxy(obj)
+		if obj, err = slimHTTPProxy(obj); err != nil {
+			return obj, err
+		}
+		return slimMapping(obj)
 	}
+}
+
+// slimMapping keeps of a cached Mapping its identity and the fields that say where it sends
+// traffic and whether it forwards the WebSocket upgrade.
+func slimMapping(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok || u.GroupVersionKind().GroupKind() != MappingGVK.GroupKind() {
+		return obj, nil
+	}
+	slim := slimIdentity(u)
+	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
+	kept := map[string]any{}
+	for _, k := range []string{"service", "allow_upgrade", "use_websocket", "grpc"} {
+		if v, ok := spec[k]; ok {
+			kept[k] = v
+		}
+	}
+	slim.Object["spec"] = kept
+	return slim, nil
+}
+
+// slimIdentity is an object with only the kind, name, namespace, UID and resourceVersion of u.
+func slimIdentity(u *unstructured.Unstructured) *unstructured.Unstructured {
+	slim := &unstructured.Unstructured{Object: map[string]any{}}
+	slim.SetGroupVersionKind(u.GroupVersionKind())
+	slim.SetName(u.GetName())
+	slim.SetNamespace(u.GetNamespace())
+	slim.SetUID(u.GetUID())
+	slim.SetResourceVersion(u.GetResourceVersion())
+	return slim
 }
 
 // slimHTTPProxy keeps of a cached HTTPProxy its identity and, per route, enableWebsockets and
@@ -178,12 +225,7 @@ func slimHTTPProxy(obj any) (any, error) {
 	if !ok || u.GroupVersionKind().GroupKind() != HTTPProxyGVK.GroupKind() {
 		return obj, nil
 	}
-	slim := &unstructured.Unstructured{Object: map[string]any{}}
-	slim.SetGroupVersionKind(u.GroupVersionKind())
-	slim.SetName(u.GetName())
-	slim.SetNamespace(u.GetNamespace())
-	slim.SetUID(u.GetUID())
-	slim.SetResourceVersion(u.GetResourceVersion())
+	slim := slimIdentity(u)
 	routes, _, _ := unstructured.NestedSlice(u.Object, "spec", "routes")
 	var kept []any
 	for _, r := range routes {

@@ -22,7 +22,8 @@ const (
 
 // MeshCRDs returns the CRD files for the mesh, Gateway API and Contour rules: Istio's (all of
 // networking.istio.io and friends), Gateway API's HTTPRoute (standard channel), Contour's
-// HTTPProxy and the minimal Linkerd Server CRD kept in this repository (see the note in that file).
+// HTTPProxy, and the minimal Linkerd Server and Emissary Mapping CRDs kept in this repository
+// (see the note in each file).
 func MeshCRDs() ([]string, error) {
 	istio, err := ModuleDir(IstioAPIModule)
 	if err != nil {
@@ -41,6 +42,7 @@ func MeshCRDs() ([]string, error) {
 		filepath.Join(gateway, "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml"),
 		httpProxy,
 		LinkerdServerCRD(),
+		EmissaryMappingCRD(),
 	}, nil
 }
 
@@ -95,6 +97,12 @@ func ContourHTTPProxyCRD() (string, error) {
 func LinkerdServerCRD() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "crds", "linkerd-servers.yaml")
+}
+
+// EmissaryMappingCRD is the path of the repository's minimal Emissary Mapping CRD.
+func EmissaryMappingCRD() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "crds", "emissary-mappings.yaml")
 }
 
 // ModuleDir downloads module@version through the Go module proxy (once; later calls hit the
