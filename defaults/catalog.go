@@ -8,6 +8,7 @@ import "slices"
 var catalog = injectFirst(slices.Concat(
 	deploymentRules,
 	statefulSetRules,
+	daemonSetRules,
 	serviceRules,
 	ingressRules,
 	ingressNGINXRules,

@@ -15,6 +15,7 @@ import (
 var (
 	KindDeployment  = schema.GroupKind{Group: "apps", Kind: "Deployment"}
 	KindStatefulSet = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
+	KindDaemonSet   = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
 	KindService     = schema.GroupKind{Group: "", Kind: "Service"}
 	KindIngress     = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
 
@@ -36,6 +37,7 @@ type kindSupport struct {
 var kinds = map[schema.GroupKind]kindSupport{
 	KindDeployment:  {detect: workloadIsWebSocket},
 	KindStatefulSet: {detect: workloadIsWebSocket},
+	KindDaemonSet:   {detect: workloadIsWebSocket},
 	KindService:     {detect: serviceIsWebSocket},
 	KindIngress:     {detect: ingressIsWebSocket},
 

@@ -31,7 +31,7 @@ func Hints(obj *unstructured.Unstructured) []Hint {
 		return nil
 	}
 	confirm := fmt.Sprintf(`annotate %s %s with %s: "true"`, obj.GetKind(), obj.GetName(), AnnotationWebSocket)
-	if gk := obj.GroupVersionKind().GroupKind(); gk != KindService && gk != KindDeployment && gk != KindStatefulSet {
+	if gk := obj.GroupVersionKind().GroupKind(); gk != KindService && gk != KindDeployment && gk != KindStatefulSet && gk != KindDaemonSet {
 		// A route follows its Service, and so do the pods behind it: one annotation covers all.
 		confirm = fmt.Sprintf(`annotate the Service it routes to with %s: "true" (the %s and the pods behind the Service follow)`, AnnotationWebSocket, obj.GetKind())
 	}

@@ -69,6 +69,9 @@ var istioRules = family("istio", []Rule{
 	{ID: "istio-statefulset-sidecar-drain", Kind: KindStatefulSet, Effects: Defaults | Denies | Warns, check: defaultIstioSidecarDrain,
 		Summary:     "istio-sidecar-drain for StatefulSets",
 		Remediation: "set terminationDrainDuration in proxy.istio.io/config to at least the preStop sleep plus the drain"},
+	{ID: "istio-daemonset-sidecar-drain", Kind: KindDaemonSet, Effects: Defaults | Denies | Warns, check: defaultIstioSidecarDrain,
+		Summary:     "istio-sidecar-drain for DaemonSets",
+		Remediation: "set terminationDrainDuration in proxy.istio.io/config to at least the preStop sleep plus the drain"},
 })
 
 var (

@@ -21,10 +21,18 @@ func (ev *evaluation) statefulSet() *appsv1.StatefulSet {
 	return view[appsv1.StatefulSet](ev)
 }
 
-// podTemplate is the pod template of the workload under review (a Deployment or StatefulSet).
+func (ev *evaluation) daemonSet() *appsv1.DaemonSet {
+	return view[appsv1.DaemonSet](ev)
+}
+
+// podTemplate is the pod template of the workload under review (a Deployment, StatefulSet or
+// DaemonSet).
 func (ev *evaluation) podTemplate() *corev1.PodTemplateSpec {
-	if ev.gk == KindStatefulSet {
+	switch ev.gk {
+	case KindStatefulSet:
 		return &ev.statefulSet().Spec.Template
+	case KindDaemonSet:
+		return &ev.daemonSet().Spec.Template
 	}
 	return &ev.deployment().Spec.Template
 }

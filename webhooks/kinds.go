@@ -39,6 +39,7 @@ func ServedKinds() []servedKind {
 	return []servedKind{
 		{GroupKind: defaults.KindDeployment, Resource: "deployments", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindStatefulSet, Resource: "statefulsets", Versions: []string{"v1"}},
+		{GroupKind: defaults.KindDaemonSet, Resource: "daemonsets", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindService, Resource: "services", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindIngress, Resource: "ingresses", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindVirtualService, Resource: "virtualservices", Versions: []string{"v1", "v1beta1", "v1alpha3"}},

@@ -78,6 +78,11 @@ func statefulSetWith(replacements ...string) string {
 		"spec: {selector:", "spec: {serviceName: chat, selector:", 1)
 }
 
+// daemonSetWith is deploymentWith for the same workload as a DaemonSet.
+func daemonSetWith(replacements ...string) string {
+	return strings.Replace(deploymentWith(replacements...), "kind: Deployment", "kind: DaemonSet", 1)
+}
+
 var ruleSpecs = []ruleSpec{
 	{rule: "deployment-prestop-sleep", expect: defaulted, obj: deploymentWith()},
 	{rule: "deployment-grace-period", expect: denied, obj: deploymentWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
@@ -123,6 +128,11 @@ var ruleSpecs = []ruleSpec{
 	{rule: "agic-health-probe", expect: warned, setup: []string{classAGIC}, obj: ingressYAML("azure-application-gateway", "")},
 	{rule: "kong-service-timeouts", expect: defaulted, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("")},
 	{rule: "kong-service-timeouts", expect: denied, setup: []string{classKong, ingressYAML("kong", "")}, obj: serviceYAML("konghq.com/read-timeout: '60000'")},
+	{rule: "daemonset-prestop-sleep", expect: defaulted, obj: daemonSetWith()},
+	{rule: "daemonset-grace-period", expect: defaulted, obj: daemonSetWith()},
+	{rule: "daemonset-grace-period", expect: denied, obj: daemonSetWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
+	{rule: "daemonset-readiness-probe", expect: warned, obj: daemonSetWith("%PROBE%", "")},
+	{rule: "daemonset-update-strategy", expect: warned, obj: daemonSetWith("%STRATEGY%", "updateStrategy: {rollingUpdate: {maxUnavailable: 10%}},")},
 	{rule: "contour-ingress-websocket-routes", expect: defaulted, setup: []string{classContour}, obj: ingressYAML("contour", "")},
 	{rule: "contour-ingress-websocket-routes", expect: warned, setup: []string{classContour}, obj: ingressYAML("contour", "projectcontour.io/websocket-routes: /")},
 	{rule: "traefik-service-sticky-cookie", expect: defaulted, setup: []string{classTraefik, ingressYAML("traefik", "")}, obj: serviceYAML("")},
@@ -163,6 +173,7 @@ var meshRuleSpecs = []ruleSpec{
 	{rule: "istio-destinationrule-h2-upgrade", expect: denied, setup: []string{chatService}, obj: fill(destinationRuleYAML, "%POLICY%", ", trafficPolicy: {connectionPool: {http: {h2UpgradePolicy: UPGRADE}}}")},
 	{rule: "istio-destinationrule-idle-timeout", expect: denied, setup: []string{chatService}, obj: fill(destinationRuleYAML, "%POLICY%", ", trafficPolicy: {connectionPool: {http: {idleTimeout: 60s}}}")},
 	{rule: "istio-sidecar-drain", expect: defaulted, obj: istioNamespaceDeployment},
+	{rule: "istio-daemonset-sidecar-drain", expect: defaulted, obj: strings.Replace(istioNamespaceDeployment, "kind: Deployment", "kind: DaemonSet", 1)},
 	{rule: "istio-statefulset-sidecar-drain", expect: defaulted, obj: strings.Replace(strings.Replace(istioNamespaceDeployment, "kind: Deployment", "kind: StatefulSet", 1), "spec: {selector:", "spec: {serviceName: chat, selector:", 1)},
 	{rule: "linkerd-server-protocol", expect: denied, setup: []string{chatService}, obj: fill(linkerdServerYAML, "%PROTOCOL%", "HTTP/2")},
 	{rule: "linkerd-server-protocol", expect: warned, setup: []string{chatService}, obj: fill(linkerdServerYAML, "%PROTOCOL%", "opaque")},
