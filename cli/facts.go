@@ -20,7 +20,7 @@ var excludedNamespaces = map[string]bool{metav1.NamespaceSystem: true, "wsguard-
 
 // factIndex holds what the webhook would read from its cache, taken from the input instead:
 // Namespaces, and per namespace the Services, Ingresses, Deployments, StatefulSets, Contour
-// HTTPProxies, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses.
+// HTTPProxies, Gateway API HTTPRoutes, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses.
 type factIndex struct {
 	// defaultNamespace is the namespace of objects that name none (-n).
 	defaultNamespace string
@@ -79,6 +79,10 @@ var factKinds = map[schema.GroupKind]factKind{
 	{Group: "projectcontour.io", Kind: "HTTPProxy"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.HTTPProxies = append(f.HTTPProxies, *v.(*unstructured.Unstructured))
+	}},
+	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
+		f := x.facts(ns)
+		f.HTTPRoutes = append(f.HTTPRoutes, *v.(*unstructured.Unstructured))
 	}},
 	{Group: "getambassador.io", Kind: "Mapping"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)

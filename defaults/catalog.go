@@ -23,4 +23,5 @@ var catalog = injectFirst(slices.Concat(
 	istioRules,
 	linkerdRules,
 	gatewayAPIRules,
+	envoyGatewayRules,
 ))

@@ -24,6 +24,9 @@ var (
 	KindLinkerdServer   = schema.GroupKind{Group: "policy.linkerd.io", Kind: "Server"}
 	KindHTTPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
 	KindHTTPProxy       = schema.GroupKind{Group: "projectcontour.io", Kind: "HTTPProxy"}
+
+	KindBackendTrafficPolicy = schema.GroupKind{Group: "gateway.envoyproxy.io", Kind: "BackendTrafficPolicy"}
+	KindClientTrafficPolicy  = schema.GroupKind{Group: "gateway.envoyproxy.io", Kind: "ClientTrafficPolicy"}
 )
 
 // kindSupport says how to recognise WebSocket objects of one kind.
@@ -46,6 +49,9 @@ var kinds = map[schema.GroupKind]kindSupport{
 	KindLinkerdServer:   {detect: linkerdServerIsWebSocket},
 	KindHTTPRoute:       {detect: httpRouteIsWebSocket},
 	KindHTTPProxy:       {detect: httpProxyIsWebSocket},
+
+	KindBackendTrafficPolicy: {detect: envoyPolicyIsWebSocket},
+	KindClientTrafficPolicy:  {detect: envoyPolicyIsWebSocket},
 }
 
 // Kinds lists the kinds the engine judges, sorted.

@@ -29,6 +29,9 @@ type Facts struct {
 	// HTTPProxies are the Contour HTTPProxies (projectcontour.io/v1) of the object's namespace:
 	// a route with enableWebsockets: true makes the Services it names WebSocket.
 	HTTPProxies []unstructured.Unstructured
+	// HTTPRoutes are the Gateway API HTTPRoutes of the object's namespace: Envoy Gateway policies
+	// that target them, or the Gateways they attach to, are WebSocket when they are.
+	HTTPRoutes []unstructured.Unstructured
 	// Mappings are the Emissary-ingress Mappings (getambassador.io) of the object's namespace:
 	// one that allows the websocket upgrade makes the Service it names WebSocket.
 	Mappings []unstructured.Unstructured

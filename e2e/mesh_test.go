@@ -5,7 +5,7 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-var _ = Describe("kubectl apply of examples/mesh, examples/gateway-api and examples/contour", Ordered, func() {
+var _ = Describe("kubectl apply of examples/mesh, examples/gateway-api, examples/contour and examples/envoy-gateway", Ordered, func() {
 	BeforeAll(func() {
 		_, stderr, err := kubectl("create", "namespace", "mesh")
 		Expect(err).NotTo(HaveOccurred(), stderr)
@@ -71,6 +71,30 @@ var _ = Describe("kubectl apply of examples/mesh, examples/gateway-api and examp
 			ContainSubstring("spec.routes[0].enableWebsockets"),
 			ContainSubstring("spec.routes[0].timeoutPolicy.idle"),
 			ContainSubstring("write infinity to disable the idle timeout, or at least 1h"),
+		))
+	})
+
+	It("applies the Envoy Gateway policy of the WebSocket route with the stream idle timeout and the cookie stored", func() {
+		Eventually(func(g Gomega) {
+			_, stderr, err := kubectl("apply", "-n", "mesh", "--dry-run=server", "-f", "examples/envoy-gateway/backendtrafficpolicy.yaml")
+			g.Expect(err).NotTo(HaveOccurred(), stderr)
+			g.Expect(stderr).To(ContainSubstring("wsguard [envoy-gateway-stream-idle-timeout]"))
+		}).Should(Succeed())
+		_, stderr, err := kubectl("apply", "-n", "mesh", "-f", "examples/envoy-gateway/backendtrafficpolicy.yaml")
+		Expect(err).NotTo(HaveOccurred(), stderr)
+		out, stderr, err := kubectl("get", "-n", "mesh", "backendtrafficpolicy", "chat", "-o",
+			"jsonpath={.spec.timeout.http.streamIdleTimeout} {.spec.loadBalancer.consistentHash.type} {.spec.retry.numRetries}")
+		Expect(err).NotTo(HaveOccurred(), stderr)
+		Expect(out).To(Equal("3600s Cookie 2"))
+	})
+
+	It("denies the buffered Envoy Gateway policy", func() {
+		_, stderr, err := kubectl("apply", "-n", "mesh", "-f", "examples/envoy-gateway/unsafe/")
+		Expect(err).To(HaveOccurred())
+		Expect(stderr).To(SatisfyAll(
+			ContainSubstring(`The BackendTrafficPolicy "chat-buffered" is invalid`),
+			ContainSubstring("spec.requestBuffer"),
+			ContainSubstring("spec.timeout.http.maxStreamDuration"),
 		))
 	})
 })

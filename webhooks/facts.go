@@ -36,6 +36,9 @@ type FactsReader struct {
 	// Mappings is true when the cluster serves Emissary-ingress Mappings and the cache watches
 	// them. Otherwise a Service is not recognised by a Mapping's allow_upgrade.
 	Mappings bool
+	// HTTPRoutes is true when the cluster serves Gateway API HTTPRoutes and the cache watches
+	// them: Envoy Gateway policies are WebSocket through the routes they target.
+	HTTPRoutes bool
 }
 
 // Namespace returns the object's namespace. The API server only calls wsguard for opted-in
@@ -96,6 +99,14 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		}
 		f.HTTPProxies = list.Items
 	}
+	if r.HTTPRoutes && (gk == defaults.KindBackendTrafficPolicy || gk == defaults.KindClientTrafficPolicy) {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(HTTPRouteGVK.GroupVersion().WithKind(HTTPRouteGVK.Kind + "List"))
+		if err := r.Cache.List(ctx, list, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing HTTPRoutes of %s: %w", ns.Name, err)
+		}
+		f.HTTPRoutes = list.Items
+	}
 	if r.Mappings {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(MappingGVK.GroupVersion().WithKind(MappingGVK.Kind + "List"))
@@ -141,10 +152,13 @@ var HTTPProxyGVK = schema.GroupVersionKind{Group: "projectcontour.io", Version: 
 // MappingGVK is Emissary-ingress's Mapping, read when the cluster serves it.
 var MappingGVK = schema.GroupVersionKind{Group: "getambassador.io", Version: "v3alpha1", Kind: "Mapping"}
 
+// HTTPRouteGVK is Gateway API's HTTPRoute, read when the cluster serves it.
+var HTTPRouteGVK = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRoute"}
+
 // WatchedWhereServed are the custom resources the cache watches only where the cluster serves
 // them (server.Run looks each up once at start).
 func WatchedWhereServed() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{BackendConfigGVK, HTTPProxyGVK, MappingGVK}
+	return []schema.GroupVersionKind{BackendConfigGVK, HTTPProxyGVK, MappingGVK, HTTPRouteGVK}
 }
 
 // CachedTypes are the types FactsReader reads from the cache; the server starts their
@@ -171,8 +185,8 @@ func CacheByObject() map[client.Object]cache.ByObject {
 }
 
 // CacheTransform applies to every cached object: managedFields go (no rule reads them), and of an
-// HTTPProxy or a Mapping only what detection reads stays (slimHTTPProxy, slimMapping). Both are
-// watched only where their CRD is served, so their transforms cannot be set per object
+// HTTPProxy, HTTPRoute or Mapping only what detection reads stays (slimHTTPProxy, slimHTTPRoute,
+// slimMapping). They are watched only where their CRD is served, so their transforms cannot be set per object
 // (CacheByObject), which needs the kind's REST mapping when the manager starts.
 func CacheTransform() func(any) (any, error) {
 	strip := cache.TransformStripManagedFields()
@@ -182,6 +196,9 @@ func CacheTransform() func(any) (any, error) {
 			return obj, err
 		}
 		if obj, err = slimHTTPProxy(obj); err != nil {
+			return obj, err
+		}
+		if obj, err = slimHTTPRoute(obj); err != nil {
 			return obj, err
 		}
 		return slimMapping(obj)
@@ -204,6 +221,53 @@ func slimMapping(obj any) (any, error) {
 		}
 	}
 	slim.Object["spec"] = kept
+	return slim, nil
+}
+
+// slimHTTPRoute keeps of a cached HTTPRoute its identity, its annotations, the Gateways it
+// attaches to and each rule's backends: what tells whether an Envoy Gateway policy is WebSocket.
+func slimHTTPRoute(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok || u.GroupVersionKind().GroupKind() != HTTPRouteGVK.GroupKind() {
+		return obj, nil
+	}
+	slim := slimIdentity(u)
+	annotations := u.GetAnnotations()
+	delete(annotations, annotationLastApplied)
+	slim.SetAnnotations(annotations)
+	spec := map[string]any{}
+	if parents, ok, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs"); ok {
+		spec["parentRefs"] = parents
+	}
+	rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+	var kept []any
+	for _, r := range rules {
+		rule, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		out := map[string]any{}
+		if refs, ok := rule["backendRefs"].([]any); ok {
+			var backends []any
+			for _, b := range refs {
+				if ref, ok := b.(map[string]any); ok {
+					one := map[string]any{}
+					for _, k := range []string{"group", "kind", "name", "namespace", "port"} {
+						if v, ok := ref[k]; ok {
+							one[k] = v
+						}
+					}
+					backends = append(backends, one)
+				}
+			}
+			out["backendRefs"] = backends
+		}
+		kept = append(kept, out)
+	}
+	if kept != nil {
+		spec["rules"] = kept
+	}
+	slim.Object["spec"] = spec
 	return slim, nil
 }
 

@@ -47,5 +47,7 @@ func ServedKinds() []servedKind {
 		{GroupKind: defaults.KindLinkerdServer, Resource: "servers", Versions: []string{"v1beta3", "v1beta2", "v1beta1"}},
 		{GroupKind: defaults.KindHTTPRoute, Resource: "httproutes", Versions: []string{"v1", "v1beta1"}},
 		{GroupKind: defaults.KindHTTPProxy, Resource: "httpproxies", Versions: []string{"v1"}},
+		{GroupKind: defaults.KindBackendTrafficPolicy, Resource: "backendtrafficpolicies", Versions: []string{"v1alpha1"}},
+		{GroupKind: defaults.KindClientTrafficPolicy, Resource: "clienttrafficpolicies", Versions: []string{"v1alpha1"}},
 	}
 }

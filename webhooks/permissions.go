@@ -5,8 +5,8 @@ import (
 )
 
 // ReadPermissions is everything wsguard's service account may do: get, list and watch the types
-// its cache holds (CachedTypes, plus WatchedWhereServed: GKE BackendConfigs, Contour HTTPProxies
-// and Emissary Mappings where the cluster serves them), and
+// its cache holds (CachedTypes, plus WatchedWhereServed: GKE BackendConfigs, Contour HTTPProxies,
+// Emissary Mappings and Gateway API HTTPRoutes where the cluster serves them), and
 // nothing else. wsguard writes nothing; its changes travel in admission responses, and the
 // objects it judges arrive in the AdmissionReview, so it needs no right on the served kinds
 // themselves. The Helm chart's and the kustomize ClusterRole are both generated from this list
@@ -31,6 +31,9 @@ func ReadPermissions() []rbacv1.PolicyRule {
 		// Emissary-ingress Mappings with allow_upgrade: [websocket] make the Services they name
 		// WebSocket; watched where they are served.
 		{APIGroups: []string{"getambassador.io"}, Resources: []string{"mappings"}, Verbs: read},
+		// Envoy Gateway policies are WebSocket through the HTTPRoutes they target or the Gateways
+		// those attach to; watched where HTTPRoutes are served.
+		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"httproutes"}, Verbs: read},
 	}
 }
 

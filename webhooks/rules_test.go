@@ -158,6 +158,10 @@ const (
  spec: {podSelector: {matchLabels: {app: chat}}, port: 80, proxyProtocol: %PROTOCOL%}}`
 	httpProxyYAML = `{apiVersion: projectcontour.io/v1, kind: HTTPProxy, metadata: {name: chat},
  spec: {virtualhost: {fqdn: chat.example.com}, routes: [{services: [{name: chat, port: 80}] %ROUTE%}]}}`
+	backendPolicyYAML = `{apiVersion: gateway.envoyproxy.io/v1alpha1, kind: BackendTrafficPolicy, metadata: {name: chat},
+ spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: chat}] %SPEC%}}`
+	clientPolicyYAML = `{apiVersion: gateway.envoyproxy.io/v1alpha1, kind: ClientTrafficPolicy, metadata: {name: public},
+ spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: public}] %SPEC%}}`
 	httpRouteYAML = `{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: chat},
  spec: {parentRefs: [{name: public}], rules: [{backendRefs: [{name: chat, port: 80}] %TIMEOUTS%}]}}`
 	istioNamespaceDeployment = `{apiVersion: apps/v1, kind: Deployment, metadata: {name: chat}, spec: {selector: {matchLabels: {app: chat}},
@@ -179,6 +183,13 @@ var meshRuleSpecs = []ruleSpec{
 	{rule: "linkerd-server-protocol", expect: warned, setup: []string{chatService}, obj: fill(linkerdServerYAML, "%PROTOCOL%", "opaque")},
 	{rule: "gateway-httproute-timeouts", expect: defaulted, setup: []string{chatService}, obj: fill(httpRouteYAML, "%TIMEOUTS%", "")},
 	{rule: "gateway-httproute-timeouts", expect: denied, setup: []string{chatService}, obj: fill(httpRouteYAML, "%TIMEOUTS%", ", timeouts: {request: 5m}")},
+	{rule: "envoy-gateway-stream-idle-timeout", expect: defaulted, setup: []string{chatService, fill(httpRouteYAML, "%TIMEOUTS%", "")}, obj: fill(backendPolicyYAML, "%SPEC%", "")},
+	{rule: "envoy-gateway-stream-idle-timeout", expect: denied, setup: []string{chatService, fill(httpRouteYAML, "%TIMEOUTS%", "")}, obj: fill(backendPolicyYAML, "%SPEC%", ", timeout: {http: {streamIdleTimeout: 5m}}")},
+	{rule: "envoy-gateway-max-duration", expect: denied, setup: []string{chatService, fill(httpRouteYAML, "%TIMEOUTS%", "")}, obj: fill(backendPolicyYAML, "%SPEC%", ", timeout: {http: {maxStreamDuration: 10m}}")},
+	{rule: "envoy-gateway-upgrade", expect: denied, setup: []string{chatService, fill(httpRouteYAML, "%TIMEOUTS%", "")}, obj: fill(backendPolicyYAML, "%SPEC%", ", httpUpgrade: [{type: CONNECT}]")},
+	{rule: "envoy-gateway-affinity", expect: defaulted, setup: []string{chatService, fill(httpRouteYAML, "%TIMEOUTS%", "")}, obj: fill(backendPolicyYAML, "%SPEC%", "")},
+	{rule: "envoy-gateway-client-stream-idle-timeout", expect: warned, setup: []string{chatService, fill(httpRouteYAML, "%TIMEOUTS%", "")}, obj: fill(clientPolicyYAML, "%SPEC%", "")},
+	{rule: "envoy-gateway-client-stream-idle-timeout", expect: denied, setup: []string{chatService, fill(httpRouteYAML, "%TIMEOUTS%", "")}, obj: fill(clientPolicyYAML, "%SPEC%", ", timeout: {http: {streamIdleTimeout: 5m}}")},
 	{rule: "contour-httpproxy-websockets", expect: defaulted, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", "")},
 	{rule: "contour-httpproxy-websockets", expect: denied, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", ", enableWebsockets: false")},
 	{rule: "contour-httpproxy-idle-timeout", expect: defaulted, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", ", timeoutPolicy: {response: 15s}")},

@@ -18,11 +18,14 @@ const (
 	IstioAPIModule   = "istio.io/api@v1.31.1"
 	GatewayAPIModule = "sigs.k8s.io/gateway-api@v1.6.3"
 	ContourModule    = "github.com/projectcontour/contour@v1.33.8"
+	// Envoy Gateway's go.mod asks for a newer Go than wsguard's; its CRDs are plain YAML files
+	// in the module, so only the download is needed.
+	EnvoyGatewayModule = "github.com/envoyproxy/gateway@v1.9.1"
 )
 
-// MeshCRDs returns the CRD files for the mesh, Gateway API and Contour rules: Istio's (all of
-// networking.istio.io and friends), Gateway API's HTTPRoute (standard channel), Contour's
-// HTTPProxy, and the minimal Linkerd Server and Emissary Mapping CRDs kept in this repository
+// MeshCRDs returns the CRD files for the mesh, Gateway API, Contour and Envoy Gateway rules:
+// Istio's (all of networking.istio.io and friends), Gateway API's HTTPRoute (standard channel),
+// Contour's HTTPProxy, Envoy Gateway's BackendTrafficPolicy and ClientTrafficPolicy, and the minimal Linkerd Server and Emissary Mapping CRDs kept in this repository
 // (see the note in each file).
 func MeshCRDs() ([]string, error) {
 	istio, err := ModuleDir(IstioAPIModule)
@@ -37,10 +40,17 @@ func MeshCRDs() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	envoyGateway, err := ModuleDir(EnvoyGatewayModule)
+	if err != nil {
+		return nil, err
+	}
+	envoyCRDs := filepath.Join(envoyGateway, "charts", "gateway-helm", "charts", "crds", "crds", "generated")
 	return []string{
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
 		filepath.Join(gateway, "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml"),
 		httpProxy,
+		filepath.Join(envoyCRDs, "gateway.envoyproxy.io_backendtrafficpolicies.yaml"),
+		filepath.Join(envoyCRDs, "gateway.envoyproxy.io_clienttrafficpolicies.yaml"),
 		LinkerdServerCRD(),
 		EmissaryMappingCRD(),
 	}, nil
