@@ -48,6 +48,10 @@ type Auditor struct {
 	Excluded []string
 	// PageSize bounds each list request; 0 means 500.
 	PageSize int64
+	// SkipForbiddenKinds leaves out, instead of failing on, a kind the reader may not list
+	// (Summary.ForbiddenKinds): a server whose service account cannot list some kinds still
+	// audits the others.
+	SkipForbiddenKinds bool
 }
 
 // Finding is the verdict on one judged object. Every judged object has one, whether or not
@@ -76,6 +80,9 @@ type Summary struct {
 	// does not serve (their CRDs are not installed).
 	Kinds        []schema.GroupVersionKind
 	SkippedKinds []schema.GroupKind
+	// ForbiddenKinds are the kinds left out because the reader may not list them
+	// (SkipForbiddenKinds).
+	ForbiddenKinds []schema.GroupKind
 	// Objects counts the objects read in the judged namespaces (all judged).
 	Objects int
 }
@@ -103,6 +110,10 @@ func (a *Auditor) Run(ctx context.Context, each func(Finding)) (Summary, error) 
 			continue
 		}
 		if err := a.judgeKind(ctx, gvk, judged, &s, each); err != nil {
+			if a.SkipForbiddenKinds && apierrors.IsForbidden(err) {
+				s.ForbiddenKinds = append(s.ForbiddenKinds, k.GroupKind)
+				continue
+			}
 			return s, err
 		}
 	}
@@ -199,7 +210,7 @@ func (a *Auditor) judgeKind(ctx context.Context, gvk schema.GroupVersionKind, ju
 			if obj.GetKind() == "" {
 				obj.SetGroupVersionKind(gvk)
 			}
-			if ns.Name != factsNS || factsNS == "" {
+			if ns.Name != factsNS {
 				f, err := a.Facts.Facts(ctx, ns, gvk)
 				if err != nil {
 					return err
