@@ -182,12 +182,28 @@ func (a *Auditor) servedVersion(gk schema.GroupKind, versions []string) (gvk sch
 	return gvk, false, nil
 }
 
-// judgeKind lists the objects of one kind, a page at a time, and judges those of the judged
-// namespaces.
+// judgeKind lists the objects of one kind and judges those of the judged namespaces: across
+// the cluster when most namespaces of the scope are judged, else namespace by namespace, so
+// that a cluster with a few opted-in namespaces is not read whole.
 func (a *Auditor) judgeKind(ctx context.Context, gvk schema.GroupVersionKind, judged map[string]*corev1.Namespace, s *Summary, each func(Finding)) error {
+	scope := len(judged) + len(s.NotOptedIn) + len(s.Excluded)
+	if a.Namespace != "" || len(judged)*2 > scope {
+		return a.judgePages(ctx, gvk, a.Namespace, judged, s, each)
+	}
+	for _, ns := range s.Namespaces {
+		if err := a.judgePages(ctx, gvk, ns, judged, s, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// judgePages lists the objects of one kind in namespace ("" for all), a page at a time, and
+// judges those of the judged namespaces.
+func (a *Auditor) judgePages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, judged map[string]*corev1.Namespace, s *Summary, each func(Finding)) error {
 	opts := []client.ListOption{client.Limit(a.pageSize())}
-	if a.Namespace != "" {
-		opts = append(opts, client.InNamespace(a.Namespace))
+	if namespace != "" {
+		opts = append(opts, client.InNamespace(namespace))
 	}
 	if a.Selector != nil && !a.Selector.Empty() {
 		opts = append(opts, client.MatchingLabelsSelector{Selector: a.Selector})

@@ -26,6 +26,7 @@ import (
 	"github.com/wsguard/wsguard/defaults"
 	"github.com/wsguard/wsguard/internal/testenv"
 	"github.com/wsguard/wsguard/internal/testsupport"
+	"github.com/wsguard/wsguard/webhooks"
 )
 
 // TestCheckCluster runs `wsguard check --cluster` against a real API server that stores the
@@ -142,6 +143,32 @@ func TestCheckCluster(t *testing.T) {
 		}
 		if len(rep.Cluster.SkippedKinds) != 0 {
 			t.Errorf("skipped kinds %q; every CRD is installed", rep.Cluster.SkippedKinds)
+		}
+	})
+
+	t.Run("the audit reads every page, across the cluster or namespace by namespace", func(t *testing.T) {
+		for _, all := range []bool{false, true} {
+			judged := func(pageSize int64) []string {
+				a := &audit.Auditor{
+					Objects: env.Client, Facts: webhooks.FactsReader{Cache: env.Client, Live: env.Client}, Mapper: env.Client.RESTMapper(),
+					Policy: defaults.DefaultPolicy(), AllNamespacesOptedIn: all, PageSize: pageSize,
+				}
+				var out []string
+				if _, err := a.Run(ctx, func(f audit.Finding) {
+					out = append(out, fmt.Sprintf("%s %s/%s: %d changes, %d violations", f.Object.GetKind(), f.Object.GetNamespace(), f.Object.GetName(), len(f.Verdict.Changes), len(f.Verdict.Violations)))
+				}); err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(out)
+				return out
+			}
+			want, got := judged(0), judged(2)
+			if len(want) < 30 {
+				t.Errorf("all namespaces %v: judged only %d objects", all, len(want))
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("all namespaces %v: pages of 2 differ from pages of 500:\n%s", all, diff)
+			}
 		}
 	})
 
