@@ -415,3 +415,49 @@ func factsWith(t *testing.T, ns string, services []*unstructured.Unstructured) d
 	}
 	return f
 }
+
+// TestCheckClusterAfterAdmission: objects that went through wsguard's webhooks (a real API
+// server and the real server, as in TestParityWithTheWebhook) are stored with their defaults and
+// wsguard's record of them, so check --cluster finds nothing to change.
+func TestCheckClusterAfterAdmission(t *testing.T) {
+	ctx := context.Background()
+	c := startCluster(t)
+	const ns = "admitted"
+	if err := c.env.CreateNamespace(ctx, ns, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := c.env.WriteKubeconfig(kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	// The Service first: the Deployment and the Ingress are WebSocket only through it, once the
+	// webhook's cache has it.
+	service := testsupport.Object(t, testsupport.ChatService)
+	service.SetNamespace(ns)
+	if err := c.client.Create(ctx, service); err != nil {
+		t.Fatal(err)
+	}
+	deployment := testsupport.Object(t, testsupport.ChatDeployment)
+	waitFor(t, "the webhook to see the Service", func() error { return defaulted(ctx, c, deployment, ns) })
+	for _, m := range []string{testsupport.ChatDeployment, testsupport.ChatIngress} {
+		obj := testsupport.Object(t, m)
+		obj.SetNamespace(ns)
+		if err := c.client.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := obj.GetAnnotations()[defaults.AnnotationDefaults]; !ok {
+			t.Fatalf("%s was stored without wsguard's defaults", key(obj))
+		}
+	}
+
+	got := run(t, "--cluster", "--kubeconfig", kubeconfig, "-n", ns, "-o", "json", "--fail-on-defaults")
+	rep, _ := clusterJSON(t, got)
+	if got.code != cli.ExitOK || rep.Summary.Judged != 3 || rep.Summary.WebSocket != 3 {
+		t.Errorf("exit %d, summary %+v; want the three objects judged as WebSocket and nothing to change\n%s", got.code, rep.Summary, got.stderr)
+	}
+	for _, o := range rep.Objects {
+		if len(o.Changes) > 0 || len(o.Violations) > 0 {
+			t.Errorf("%s/%s: changes %+v, violations %+v; wsguard's own defaults are not findings", o.Kind, o.Name, o.Changes, o.Violations)
+		}
+	}
+}
