@@ -85,6 +85,9 @@ type Summary struct {
 	ForbiddenKinds []schema.GroupKind
 	// Objects counts the objects read in the judged namespaces (all judged).
 	Objects int
+	// NamespaceProblems say which judged namespaces have an unreadable wsguard.io/enforcement
+	// annotation (judged in enforce mode), as the webhook warns on each of their objects.
+	NamespaceProblems []string
 }
 
 // Run judges every object of the served kinds in the judged namespaces and hands each verdict
@@ -162,6 +165,11 @@ func (a *Auditor) namespaces(ctx context.Context, s *Summary) (map[string]*corev
 		s.Namespaces = append(s.Namespaces, name)
 	}
 	slices.Sort(s.Namespaces)
+	for _, name := range s.Namespaces {
+		if problem := defaults.NamespaceEnforcementProblem(judged[name]); problem != "" {
+			s.NamespaceProblems = append(s.NamespaceProblems, problem)
+		}
+	}
 	slices.Sort(s.NotOptedIn)
 	slices.Sort(s.Excluded)
 	return judged, nil

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -87,6 +88,7 @@ spec:
 	c, mapper := fakeCluster(t,
 		namespace("on", true, nil), namespace("off", false, nil), namespace("kube-system", true, nil),
 		namespace("warned", true, map[string]string{defaults.AnnotationEnforcement: "warn"}),
+		namespace("typo", true, map[string]string{defaults.AnnotationEnforcement: "wran"}),
 		service(t, "on"), service(t, "off"), service(t, "kube-system"), shortGrace)
 	auditor := func() *audit.Auditor {
 		return &audit.Auditor{Objects: c, Facts: webhooks.FactsReader{Cache: c, Live: c}, Mapper: mapper, Policy: defaults.DefaultPolicy(), Excluded: []string{"wsguard-system"}}
@@ -107,8 +109,11 @@ spec:
 	}
 
 	s, found := run(auditor())
-	if want := []string{"on", "warned"}; !slices.Equal(s.Namespaces, want) {
+	if want := []string{"on", "typo", "warned"}; !slices.Equal(s.Namespaces, want) {
 		t.Errorf("judged namespaces %q, want %q", s.Namespaces, want)
+	}
+	if len(s.NamespaceProblems) != 1 || !strings.Contains(s.NamespaceProblems[0], "namespace typo") {
+		t.Errorf("namespace problems %q, want one about namespace typo", s.NamespaceProblems)
 	}
 	if !slices.Equal(s.NotOptedIn, []string{"off"}) || !slices.Equal(s.Excluded, []string{"kube-system"}) {
 		t.Errorf("not opted in %q, excluded %q", s.NotOptedIn, s.Excluded)

@@ -70,6 +70,9 @@ func (r *Runner) RunOnce(ctx context.Context) {
 		r.Log.Error(err, msg)
 		return
 	}
+	for _, problem := range s.NamespaceProblems {
+		r.Log.Info("audit: " + problem)
+	}
 	tally.publish()
 	lastSuccessGauge.Set(float64(time.Now().Unix()))
 	r.Log.Info("audit finished", "namespaces", len(s.Namespaces), "objects", s.Objects, "denied", denied,

@@ -250,6 +250,9 @@ func (r *clusterRun) printNotes(w io.Writer) {
 		}
 		fmt.Fprintf(w, "wsguard check: %d namespaces have not opted in (label %s=%s) and were not judged: %s%s; --all-namespaces-as-opted-in judges them too\n", n, defaults.LabelInject, defaults.InjectEnabled, strings.Join(names, ", "), more)
 	}
+	for _, problem := range r.scope.NamespaceProblems {
+		fmt.Fprintf(w, "wsguard check: %s\n", problem)
+	}
 	if !r.opts.cluster.allNamespaces && len(r.scope.Excluded) > 0 {
 		fmt.Fprintf(w, "wsguard check: namespace %s is never judged, as the webhooks never judge it\n", r.scope.Excluded[0])
 	}
