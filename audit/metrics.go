@@ -44,11 +44,11 @@ func RegisterMetrics() {
 // findingKey is one series of wsguard_audit_findings.
 type findingKey struct{ namespace, rule, outcome string }
 
-// Tally counts findings by namespace, rule and outcome, each object once per rule and outcome.
-type Tally map[findingKey]int
+// tally counts findings by namespace, rule and outcome, each object once per rule and outcome.
+type tally map[findingKey]int
 
 // Add counts one finding.
-func (t Tally) Add(f Finding) {
+func (t tally) Add(f Finding) {
 	if f.Err != nil {
 		return
 	}
@@ -81,7 +81,7 @@ func (t Tally) Add(f Finding) {
 
 // publish replaces the findings gauge's series with the tally's: series of findings that went
 // away are dropped.
-func (t Tally) publish() {
+func (t tally) publish() {
 	findingsGauge.Reset()
 	for k, n := range t {
 		findingsGauge.WithLabelValues(k.namespace, k.rule, k.outcome).Set(float64(n))

@@ -46,10 +46,10 @@ func (r *Runner) Start(ctx context.Context) error {
 // last success time as they were.
 func (r *Runner) RunOnce(ctx context.Context) {
 	start := time.Now()
-	tally := Tally{}
+	counts := tally{}
 	denied := 0
 	s, err := r.Auditor.Run(ctx, func(f Finding) {
-		tally.Add(f)
+		counts.Add(f)
 		if f.Err != nil {
 			r.Log.Error(f.Err, "audit: cannot judge an object", "kind", f.Object.GetKind(), "namespace", f.Object.GetNamespace(), "name", f.Object.GetName())
 		}
@@ -73,7 +73,7 @@ func (r *Runner) RunOnce(ctx context.Context) {
 	for _, problem := range s.NamespaceProblems {
 		r.Log.Info("audit: " + problem)
 	}
-	tally.publish()
+	counts.publish()
 	lastSuccessGauge.Set(float64(time.Now().Unix()))
 	r.Log.Info("audit finished", "namespaces", len(s.Namespaces), "objects", s.Objects, "denied", denied,
 		"skippedKinds", s.SkippedKinds, "forbiddenKinds", s.ForbiddenKinds, "duration", took.String())
