@@ -28,6 +28,9 @@ func Check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o == nil {
 		return code
 	}
+	if o.cluster.enabled {
+		return checkCluster(o, stdout, stderr)
+	}
 	r := load(o, stdin)
 	s := r.summary()
 	r.printErrors(stderr)

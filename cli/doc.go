@@ -11,5 +11,7 @@
 // taken from the input, the judging and the reports.
 //
 // The package deliberately stays away from controller-runtime's manager and webhook stack: the
-// CLI starts fast and runs where no cluster exists.
+// CLI starts fast and runs where no cluster exists. `check --cluster` (cluster.go) is the one
+// exception: it reads a cluster with a plain client and judges through package audit, which
+// gathers facts with the webhooks' own code, and reports with the writers above.
 package cli

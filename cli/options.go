@@ -27,6 +27,8 @@ type options struct {
 	explain         bool
 	maxFileSize     int64
 	policy          defaults.Policy
+	// cluster holds the flags of check --cluster (cluster_options.go).
+	cluster clusterOptions
 }
 
 // defaultMaxFileSize bounds what one file (or stdin) may hold. The API server refuses objects
@@ -55,7 +57,7 @@ func parseOptions(command string, args []string, stderr io.Writer) (*options, er
 	fs.Var(&paths, "filename", "same as -f")
 	fs.StringVar(&o.configFile, "config", "", "policy file, the same one wsguard serve --config reads")
 	fs.StringVar(&o.enforcement, "enforcement", "", "enforce or warn, overriding the policy file, as wsguard serve --enforcement does")
-	fs.StringVar(&o.namespace, "n", "", "namespace of the objects that name none (as kubectl apply -n)")
+	fs.StringVar(&o.namespace, "n", "", "namespace of the objects that name none (as kubectl apply -n); with --cluster, the namespace judged (default: the kubeconfig context's)")
 	fs.StringVar(&o.namespace, "namespace", "", "same as -n")
 	labels := fs.String("namespace-labels", defaults.LabelInject+"="+defaults.InjectEnabled,
 		"labels of the namespaces that have no Namespace object in the input, as k=v,k2=v2; empty simulates a namespace that has not opted in")
@@ -66,6 +68,7 @@ func parseOptions(command string, args []string, stderr io.Writer) (*options, er
 		fs.StringVar(&o.output, "output", "text", "same as -o")
 		fs.BoolVar(&o.failOnDefaults, "fail-on-defaults", false, "exit 1 also when defaults would be injected (manifests must already carry them)")
 		fs.BoolVar(&o.explain, "explain", false, "say for every judged object why it is or is not WebSocket, with weak hints that it might be and the line that would confirm them")
+		o.cluster.bind(fs)
 	} else {
 		fs.BoolVar(&o.write, "w", false, "write the fixed manifests back to their files instead of stdout")
 		fs.BoolVar(&o.write, "write", false, "same as -w")
@@ -89,7 +92,12 @@ func parseOptions(command string, args []string, stderr io.Writer) (*options, er
 		args = fs.Args()[1:]
 	}
 	o.paths = paths
-	if len(o.paths) == 0 {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := o.cluster.validate(o, set); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if len(o.paths) == 0 && !o.cluster.enabled {
 		return nil, fmt.Errorf("%w: no input: give files or directories with -f, or -f - for stdin", errUsage)
 	}
 	if o.output != "" && o.output != "text" && o.output != "json" {
@@ -156,11 +164,16 @@ func parseSize(s string) (int64, error) {
 func usageText(command string) string {
 	if command == "check" {
 		return `Usage: wsguard check [-f] PATH... [flags]
+       wsguard check --cluster [-n NAMESPACE | -A] [-l SELECTOR] [flags]
 
 Judges every object of the manifests as the wsguard webhooks would, in a namespace that opted
 in: prints the defaults that would be injected, the violations that would be denied and the
 warnings. PATH is a file, a directory (read recursively) or - for stdin. With --explain, every
 judged object also says why it is or is not WebSocket.
+With --cluster, judges instead the objects a live cluster stores, in the namespaces that opted
+in (label wsguard.io/inject=enabled), with the facts and the enforcement mode read from the
+cluster: what the webhooks would say if each object were applied again now. It only gets and
+lists (docs/cli.md names the RBAC it needs).
 Exit status: 0 nothing would be denied, 1 something would, 2 usage or input errors.
 
 Flags:

@@ -145,10 +145,12 @@ func buildReport(r *run) Report {
 func objectReport(o *object) ObjectReport {
 	v := &o.verdict
 	or := ObjectReport{
-		File: o.doc.file.name, Document: o.doc.index, Line: o.doc.contentLine,
 		APIVersion: o.obj.GetAPIVersion(), Kind: o.obj.GetKind(), Namespace: v.namespace, Name: o.obj.GetName(),
 		WebSocket: v.websocket, Enforcement: string(v.mode), Denied: v.denied(),
 		Changes: []ChangeReport{}, Violations: []ViolationReport{}, Warnings: []WarningReport{},
+	}
+	if o.doc != nil { // nil for an object read from a cluster
+		or.File, or.Document, or.Line = o.doc.file.name, o.doc.index, o.doc.contentLine
 	}
 	if o.item >= 0 {
 		item := o.item

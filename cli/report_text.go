@@ -84,9 +84,11 @@ func (t *textReport) object(o *object) {
 // objectTitle names an object and where it is: file:line: [items[i]: ]Kind namespace/name.
 func objectTitle(o *object) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d: ", o.doc.file.name, o.doc.contentLine)
-	if o.item >= 0 {
-		fmt.Fprintf(&b, "document %d, items[%d]: ", o.doc.index, o.item)
+	if o.doc != nil { // nil for an object read from a cluster
+		fmt.Fprintf(&b, "%s:%d: ", o.doc.file.name, o.doc.contentLine)
+		if o.item >= 0 {
+			fmt.Fprintf(&b, "document %d, items[%d]: ", o.doc.index, o.item)
+		}
 	}
 	b.WriteString(o.obj.GetKind())
 	b.WriteByte(' ')
@@ -99,6 +101,15 @@ func objectTitle(o *object) string {
 
 // summary writes the closing line of a run.
 func (t *textReport) summary(command string, s Summary) {
+	files := plural(s.Files, "file")
+	if s.SkippedFiles > 0 {
+		files += fmt.Sprintf(" (%d without Kubernetes objects, skipped)", s.SkippedFiles)
+	}
+	fmt.Fprintf(t.w, "wsguard %s: %s, %s, %d judged: %s\n", command, files, plural(s.Objects, "object"), s.Judged, t.findings(command, s))
+}
+
+// findings sums up what a run found, for its closing line.
+func (t *textReport) findings(command string, s Summary) string {
 	var found []string
 	if s.Changed > 0 {
 		verb := "would get defaults"
@@ -116,15 +127,10 @@ func (t *textReport) summary(command string, s Summary) {
 	if s.Errors > 0 {
 		found = append(found, t.paint(styleRed, plural(s.Errors, "input error")))
 	}
-	result := "nothing to report"
-	if len(found) > 0 {
-		result = strings.Join(found, ", ")
+	if len(found) == 0 {
+		return "nothing to report"
 	}
-	files := plural(s.Files, "file")
-	if s.SkippedFiles > 0 {
-		files += fmt.Sprintf(" (%d without Kubernetes objects, skipped)", s.SkippedFiles)
-	}
-	fmt.Fprintf(t.w, "wsguard %s: %s, %s, %d judged: %s\n", command, files, plural(s.Objects, "object"), s.Judged, result)
+	return strings.Join(found, ", ")
 }
 
 func plural(n int, what string) string {

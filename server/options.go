@@ -35,6 +35,9 @@ type Options struct {
 	// server stops (--shutdown-delay). Zero stops it at once.
 	ShutdownDelay    time.Duration
 	WebhookNamespace string
+	// AuditInterval is how often the background audit judges the stored objects of opted-in
+	// namespaces (--audit-interval); zero turns it off.
+	AuditInterval time.Duration
 }
 
 // BindFlags registers every option on fs with its default and help text.
@@ -54,6 +57,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Enforcement, "enforcement", "", "cluster-wide mode, overriding the policy file: enforce (deny unsafe objects) or warn (admit them with warnings)")
 	fs.StringVar(&o.ShutdownTimeout, "graceful-shutdown-timeout", "30s", "how long in-flight requests may take to finish after SIGTERM")
 	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", 5*time.Second, "after SIGTERM, how long /readyz fails while admission requests are still served, so that the API server stops routing to this pod before its webhook server stops; then --graceful-shutdown-timeout applies")
+	fs.DurationVar(&o.AuditInterval, "audit-interval", time.Hour, "how often wsguard judges every stored object of the opted-in namespaces, as admission would if it were applied again now, and exports the findings as the wsguard_audit_* Prometheus gauges; the first audit runs once the caches have synced. 0 turns the audit off")
 	fs.StringVar(&o.WebhookNamespace, "webhook-namespace", os.Getenv("POD_NAMESPACE"), "namespace wsguard runs in: never judged, like kube-system, even where a webhook configuration would send its objects")
 }
 

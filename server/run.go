@@ -47,6 +47,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	if o.ShutdownDelay < 0 {
 		return fmt.Errorf("--shutdown-delay %v: use a duration of zero or more, such as 5s", o.ShutdownDelay)
 	}
+	if o.AuditInterval < 0 {
+		return fmt.Errorf("--audit-interval %v: use a duration of zero (off) or more, such as 1h", o.AuditInterval)
+	}
 	tlsOpts := []func(*tls.Config){func(c *tls.Config) { c.MinVersion = minTLS }}
 	if !o.EnableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
@@ -109,6 +112,11 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 		return err
 	}
 	webhooks.Register(webhookServer, policy, facts, o.WebhookNamespace, log.WithName("webhook"))
+	if o.AuditInterval > 0 {
+		if err := mgr.Add(backgroundAudit(mgr, policy, facts, o, log)); err != nil {
+			return err
+		}
+	}
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err

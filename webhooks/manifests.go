@@ -54,7 +54,9 @@ func GeneratedFiles() ([]GeneratedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	role, err := renderClusterRole(kustomizeRoleName, ReadPermissions())
+	// The background audit's rights go with the read-only ones: wsguard's one ClusterRole.
+	serverRules := append(ReadPermissions(), AuditPermissions()...)
+	role, err := renderClusterRole(kustomizeRoleName, serverRules)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +72,7 @@ func GeneratedFiles() ([]GeneratedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	chartRules, err := yaml.Marshal(ReadPermissions())
+	chartRules, err := yaml.Marshal(serverRules)
 	if err != nil {
 		return nil, err
 	}

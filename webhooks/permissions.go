@@ -1,18 +1,20 @@
 package webhooks
 
 import (
+	"slices"
+
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
-// ReadPermissions is everything wsguard's service account may do: get, list and watch the types
-// its cache holds (CachedTypes, plus WatchedWhereServed: GKE BackendConfigs, Contour HTTPProxies,
-// Emissary Mappings and Gateway API HTTPRoutes where the cluster serves them), and
-// nothing else. wsguard writes nothing; its changes travel in admission responses, and the
-// objects it judges arrive in the AdmissionReview, so it needs no right on the served kinds
-// themselves. The Helm chart's and the kustomize ClusterRole are both generated from this list
-// (`make manifests`), and the install end-to-end suite runs wsguard with exactly these rights.
-// TestReadPermissionsCoverCachedTypes and TestReadPermissionsOnlyCachedTypes keep it equal to
-// what the cache watches.
+// ReadPermissions are the rights of wsguard's cache: get, list and watch the types it holds
+// (CachedTypes, plus WatchedWhereServed: GKE BackendConfigs, Contour HTTPProxies, Emissary
+// Mappings and Gateway API HTTPRoutes where the cluster serves them). With AuditPermissions they
+// are everything wsguard's service account may do. wsguard writes nothing; its changes travel in
+// admission responses, and the objects it judges arrive in the AdmissionReview; only the
+// background audit lists the served kinds themselves. The Helm chart's and the kustomize
+// ClusterRole are both generated from these lists (`make manifests`), and the install end-to-end
+// suite runs wsguard with exactly these rights. TestReadPermissionsCoverCachedTypes and
+// TestReadPermissionsOnlyCachedTypes keep this list equal to what the cache watches.
 func ReadPermissions() []rbacv1.PolicyRule {
 	read := []string{"get", "list", "watch"}
 	return []rbacv1.PolicyRule{
@@ -53,4 +55,32 @@ func MetricsAuthPermissions() []rbacv1.PolicyRule {
 // by a secure /metrics: bind the metrics-reader ClusterRole to it.
 func MetricsReaderPermissions() []rbacv1.PolicyRule {
 	return []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+}
+
+// AuditPermissions let the background audit (`wsguard serve --audit-interval`) list the served
+// kinds the cache does not watch: it reads the objects it judges from the API server. The
+// generated ClusterRoles add them to ReadPermissions. Like those, they only read.
+func AuditPermissions() []rbacv1.PolicyRule {
+	var rules []rbacv1.PolicyRule
+	for _, k := range ServedKinds() {
+		if readable(k.GroupKind.Group, k.Resource, "list") {
+			continue
+		}
+		if n := len(rules); n > 0 && rules[n-1].APIGroups[0] == k.GroupKind.Group {
+			rules[n-1].Resources = append(rules[n-1].Resources, k.Resource)
+			continue
+		}
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.GroupKind.Group}, Resources: []string{k.Resource}, Verbs: []string{"list"}})
+	}
+	return rules
+}
+
+// readable reports whether ReadPermissions grant verb on group/resource.
+func readable(group, resource, verb string) bool {
+	for _, r := range ReadPermissions() {
+		if slices.Contains(r.APIGroups, group) && slices.Contains(r.Resources, resource) && slices.Contains(r.Verbs, verb) {
+			return true
+		}
+	}
+	return false
 }

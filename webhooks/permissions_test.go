@@ -94,3 +94,22 @@ func allowed(gr schema.GroupResource, verb string) bool {
 	}
 	return false
 }
+
+// TestAuditPermissions: with ReadPermissions, the background audit may list every served kind,
+// and only list them.
+func TestAuditPermissions(t *testing.T) {
+	for _, k := range ServedKinds() {
+		listed := readable(k.GroupKind.Group, k.Resource, "list")
+		for _, r := range AuditPermissions() {
+			listed = listed || slices.Contains(r.APIGroups, k.GroupKind.Group) && slices.Contains(r.Resources, k.Resource) && slices.Contains(r.Verbs, "list")
+		}
+		if !listed {
+			t.Errorf("the background audit may not list %s", k.Resource)
+		}
+	}
+	for _, r := range AuditPermissions() {
+		if !slices.Equal(r.Verbs, []string{"list"}) {
+			t.Errorf("%v %v: verbs %v, want list", r.APIGroups, r.Resources, r.Verbs)
+		}
+	}
+}
