@@ -62,6 +62,22 @@ func TestDefaultsLiveWithTheObject(t *testing.T) {
 			},
 		},
 		{
+			name: "opting out later takes back wsguard's values and its record; a value the user changed stays",
+			obj:  nginxIngress,
+			edit: func(u *unstructured.Unstructured) {
+				annotate(annotationIngressNGINXProxyReadTimeout, "5400")(u)
+				annotate(AnnotationWebSocket, "false")(u)
+			},
+			want: map[string]any{
+				annotationPointer(annotationIngressNGINXProxyReadTimeout): "5400",
+				annotationPointer(annotationIngressNGINXProxySendTimeout): nil,
+				annotationPointer(annotationIngressNGINXAffinity):         nil,
+				annotationPointer(annotationIngressNGINXCookieName):       nil,
+				annotationPointer(AnnotationDefaults):                     nil,
+				annotationPointer(AnnotationWebSocket):                    "false",
+			},
+		},
+		{
 			name: "an httpGet preStop hook added to a Deployment defaulted with a sleep replaces the sleep",
 			obj:  wsDeployment,
 			edit: func(u *unstructured.Unstructured) {
