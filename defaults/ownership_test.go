@@ -102,6 +102,35 @@ func TestDefaultsLiveWithTheObject(t *testing.T) {
 			},
 		},
 		{
+			name: "an override added with a container inserted before the defaulted one reaches the sleep wsguard injected",
+			obj:  wsDeployment,
+			edit: func(u *unstructured.Unstructured) {
+				containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+				logs := map[string]any{"name": "logs", "image": "fluent-bit:3"}
+				_ = unstructured.SetNestedSlice(u.Object, append([]any{logs}, containers...), "spec", "template", "spec", "containers")
+				annotate(AnnotationPreStopSeconds, "60")(u)
+			},
+			want: map[string]any{
+				"/spec/template/spec/containers/0/lifecycle":                       nil,
+				"/spec/template/spec/containers/1/lifecycle/preStop/sleep/seconds": 60,
+				"/spec/template/spec/terminationGracePeriodSeconds":                90,
+			},
+		},
+		{
+			name: "an httpGet preStop hook added with a container inserted before replaces the sleep",
+			obj:  wsDeployment,
+			edit: func(u *unstructured.Unstructured) {
+				containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+				logs := map[string]any{"name": "logs", "image": "fluent-bit:3"}
+				_ = unstructured.SetNestedSlice(u.Object, append([]any{logs}, containers...), "spec", "template", "spec", "containers")
+				set(u, map[string]any{"path": "/drain", "port": int64(8080)}, "spec", "template", "spec", "containers", "1", "lifecycle", "preStop", "httpGet")
+			},
+			want: map[string]any{
+				"/spec/template/spec/containers/1/lifecycle/preStop/sleep":        nil,
+				"/spec/template/spec/containers/1/lifecycle/preStop/httpGet/path": "/drain",
+			},
+		},
+		{
 			name:  "a simple load balancer added to a DestinationRule defaulted with consistent hashing replaces it",
 			obj:   destinationRule,
 			facts: meshFacts(t),

@@ -113,6 +113,12 @@ spec:
 `
 }
 
+// withLogsFirst puts a log shipper before the workload's WebSocket container, which moves it
+// from index 0 to index 1.
+func withLogsFirst(workload string) string {
+	return strings.Replace(workload, "      containers:\n", "      containers:\n      - {name: logs, image: fluent/fluent-bit:3.2}\n", 1)
+}
+
 func gitopsDestinationRule(trafficPolicy string) string {
 	return `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -160,6 +166,14 @@ var gitopsCases = []gitopsCase{
 		fields:   sleepAndGrace, defaulted: "15 45", stored: "25 55",
 	},
 	{
+		// The container wsguard defaulted moves to index 1 as the override is added.
+		rule:      "deployment-prestop-sleep",
+		original:  gitopsWorkload("Deployment", "", "", "", "", ""),
+		edited:    withLogsFirst(gitopsWorkload("Deployment", `wsguard.io/prestop-seconds: "60"`, "", "", "", "")),
+		fields:    `{.spec.template.spec.containers[?(@.name=="chat")].lifecycle.preStop.sleep.seconds} {.spec.template.spec.terminationGracePeriodSeconds}`,
+		defaulted: "15 45", stored: "60 90",
+	},
+	{
 		rule:     "deployment-grace-period",
 		original: gitopsWorkload("Deployment", "", "", "", "", ""),
 		edited:   gitopsWorkload("Deployment", "", "", "", "\n      terminationGracePeriodSeconds: 90", ""),
@@ -170,6 +184,14 @@ var gitopsCases = []gitopsCase{
 		original:  gitopsWorkload("StatefulSet", "", "", "", "", ""),
 		edited:    gitopsWorkload("StatefulSet", "", "", "", "", "{preStop: {httpGet: {path: /drain, port: 8080}}}"),
 		fields:    `{.spec.template.spec.containers[0].lifecycle.preStop.httpGet.path}|{.spec.template.spec.containers[0].lifecycle.preStop.sleep}`,
+		defaulted: "|{\"seconds\":15}", stored: "/drain|",
+	},
+	{
+		// The container wsguard defaulted moves to index 1 as its preStop hook is replaced.
+		rule:      "statefulset-prestop-sleep",
+		original:  gitopsWorkload("StatefulSet", "", "", "", "", ""),
+		edited:    withLogsFirst(gitopsWorkload("StatefulSet", "", "", "", "", "{preStop: {httpGet: {path: /drain, port: 8080}}}")),
+		fields:    `{.spec.template.spec.containers[?(@.name=="chat")].lifecycle.preStop.httpGet.path}|{.spec.template.spec.containers[?(@.name=="chat")].lifecycle.preStop.sleep}`,
 		defaulted: "|{\"seconds\":15}", stored: "/drain|",
 	},
 	{
