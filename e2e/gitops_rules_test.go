@@ -236,6 +236,13 @@ var gitopsCases = []gitopsCase{
 		defaulted: "3600|cookie", stored: "|",
 	},
 	{
+		rule:      "ingress-nginx-timeouts",
+		original:  gitopsIngress("nginx", ""),
+		edited:    gitopsIngress("nginx", `wsguard.io/timeout-seconds: "7200"`),
+		fields:    `{.metadata.annotations.nginx\.ingress\.kubernetes\.io/proxy-read-timeout} {.metadata.annotations.nginx\.ingress\.kubernetes\.io/proxy-send-timeout}`,
+		defaulted: "3600 3600", stored: "7200 7200",
+	},
+	{
 		rule:      "ingress-nginx-affinity",
 		original:  gitopsIngress("nginx", ""),
 		edited:    gitopsIngress("nginx", `wsguard.io/affinity: "false"`),
@@ -263,11 +270,25 @@ var gitopsCases = []gitopsCase{
 		defaulted: "3600s 3600s", stored: "2h 3600s",
 	},
 	{
+		rule:      "f5-nginx-timeouts",
+		original:  gitopsIngress("nginx-plus", ""),
+		edited:    gitopsIngress("nginx-plus", `wsguard.io/timeout-seconds: "7200"`),
+		fields:    `{.metadata.annotations.nginx\.org/proxy-read-timeout} {.metadata.annotations.nginx\.org/proxy-send-timeout}`,
+		defaulted: "3600s 3600s", stored: "7200s 7200s",
+	},
+	{
 		rule:      "haproxy-cookie-persistence",
 		original:  gitopsIngress("haproxy", ""),
 		edited:    gitopsIngress("haproxy", `haproxy.org/cookie-persistence-no-dynamic: "chat-session"`),
 		fields:    `{.metadata.annotations.haproxy\.org/cookie-persistence}|{.metadata.annotations.haproxy\.org/cookie-persistence-no-dynamic}`,
 		defaulted: "WSGUARD_AFFINITY|", stored: "|chat-session",
+	},
+	{
+		rule:      "haproxy-cookie-persistence",
+		original:  gitopsIngress("haproxy", ""),
+		edited:    gitopsIngress("haproxy", `wsguard.io/affinity: "false"`),
+		fields:    `{.metadata.annotations.haproxy\.org/cookie-persistence}`,
+		defaulted: "WSGUARD_AFFINITY", stored: "",
 	},
 	{
 		// Routed to by the traefik Ingress created before the cases.
@@ -278,12 +299,26 @@ var gitopsCases = []gitopsCase{
 		defaulted: "true|WSGUARD_AFFINITY", stored: "false|",
 	},
 	{
+		rule:      "traefik-service-sticky-cookie",
+		original:  gitopsService("", "", ""),
+		edited:    gitopsService(`wsguard.io/affinity: "false"`, "", ""),
+		fields:    `{.metadata.annotations.traefik\.ingress\.kubernetes\.io/service\.sticky\.cookie}|{.metadata.annotations.traefik\.ingress\.kubernetes\.io/service\.sticky\.cookie\.name}`,
+		defaulted: "true|WSGUARD_AFFINITY", stored: "|",
+	},
+	{
 		// Routed to by the kong Ingress created before the cases.
 		rule:      "kong-service-timeouts",
 		original:  gitopsService("", "", ""),
 		edited:    gitopsService(`konghq.com/read-timeout: "7200000"`, "", ""),
 		fields:    `{.metadata.annotations.konghq\.com/read-timeout} {.metadata.annotations.konghq\.com/write-timeout}`,
 		defaulted: "3600000 3600000", stored: "7200000 3600000",
+	},
+	{
+		rule:      "kong-service-timeouts",
+		original:  gitopsService("", "", ""),
+		edited:    gitopsService(`wsguard.io/timeout-seconds: "7200"`, "", ""),
+		fields:    `{.metadata.annotations.konghq\.com/read-timeout} {.metadata.annotations.konghq\.com/write-timeout}`,
+		defaulted: "3600000 3600000", stored: "7200000 7200000",
 	},
 	{
 		rule:      "aws-alb-idle-timeout",
@@ -315,6 +350,12 @@ var gitopsCases = []gitopsCase{
 		fields:   `{.metadata.annotations.appgw\.ingress\.kubernetes\.io/request-timeout}`, defaulted: "3600", stored: "7200",
 	},
 	{
+		rule:     "agic-request-timeout",
+		original: gitopsIngress("azure-application-gateway", ""),
+		edited:   gitopsIngress("azure-application-gateway", `wsguard.io/timeout-seconds: "7200"`),
+		fields:   `{.metadata.annotations.appgw\.ingress\.kubernetes\.io/request-timeout}`, defaulted: "3600", stored: "7200",
+	},
+	{
 		rule:     "agic-cookie-affinity",
 		original: gitopsIngress("azure-application-gateway", ""),
 		edited:   gitopsIngress("azure-application-gateway", `appgw.ingress.kubernetes.io/cookie-based-affinity: "false"`),
@@ -326,6 +367,14 @@ var gitopsCases = []gitopsCase{
 		edited:    gitopsDestinationRule("  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}\n"),
 		fields:    `{.spec.trafficPolicy.loadBalancer.simple}|{.spec.trafficPolicy.loadBalancer.consistentHash}`,
 		defaulted: `|{"httpCookie":{"name":"WSGUARD_AFFINITY","ttl":"86400s"}}`, stored: "LEAST_REQUEST|",
+	},
+	{
+		// consistentHash is a oneOf too: the user's header hash replaces wsguard's cookie.
+		rule:      "istio-destinationrule-affinity",
+		original:  gitopsDestinationRule(""),
+		edited:    gitopsDestinationRule("  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}\n"),
+		fields:    `{.spec.trafficPolicy.loadBalancer.consistentHash}`,
+		defaulted: `{"httpCookie":{"name":"WSGUARD_AFFINITY","ttl":"86400s"}}`, stored: `{"httpHeaderName":"x-user"}`,
 	},
 	{
 		rule:     "istio-sidecar-drain",
