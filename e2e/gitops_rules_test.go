@@ -180,6 +180,14 @@ var gitopsCases = []gitopsCase{
 		fields:   sleepAndGrace, defaulted: "15 45", stored: "15 90",
 	},
 	{
+		// An override removed later gives the policy's values back.
+		rule:      "deployment-grace-period",
+		original:  gitopsWorkload("Deployment", `wsguard.io/prestop-seconds: "60", wsguard.io/drain-seconds: "120"`, "", "", "", ""),
+		edited:    gitopsWorkload("Deployment", "", "", "", "", ""),
+		fields:    sleepAndGrace,
+		defaulted: "60 180", stored: "15 45",
+	},
+	{
 		rule:      "statefulset-prestop-sleep",
 		original:  gitopsWorkload("StatefulSet", "", "", "", "", ""),
 		edited:    gitopsWorkload("StatefulSet", "", "", "", "", "{preStop: {httpGet: {path: /drain, port: 8080}}}"),
