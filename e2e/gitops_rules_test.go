@@ -424,19 +424,17 @@ var gitopsCases = []gitopsCase{
 var _ = Describe("re-applying an edited manifest, for every rule that injects", Ordered, ContinueOnFailure, func() {
 	modes := []struct{ name, flag string }{{"client-side", ""}, {"server-side", "--server-side"}}
 
-	write := func(manifest, name string) string {
-		path := filepath.Join(GinkgoT().TempDir(), name+".yaml")
-		Expect(os.WriteFile(path, []byte(strings.ReplaceAll(manifest, "%NAME%", name)), 0o644)).To(Succeed())
-		return path
-	}
 	// name is the object's name for a case and mode: the rule, the case's place among the
 	// rule's cases, and the mode.
 	name := func(c gitopsCase, index int, mode string) string {
-		n := c.rule
+		n, earlier := c.rule, 0
 		for _, other := range gitopsCases[:index] {
 			if other.rule == c.rule {
-				n += "-x"
+				earlier++
 			}
+		}
+		if earlier > 0 {
+			n += fmt.Sprintf("-%d", earlier+1)
 		}
 		return n + "-" + strings.TrimSuffix(mode, "-side")
 	}
@@ -509,7 +507,8 @@ spec:
 `))
 			}
 		}
-		path := write(strings.Join(append(routes, gitopsBackend), "---\n"), "prerequisites")
+		path := filepath.Join(GinkgoT().TempDir(), "prerequisites.yaml")
+		Expect(os.WriteFile(path, []byte(strings.Join(append(routes, gitopsBackend), "---\n")), 0o644)).To(Succeed())
 		_, stderr, err := kubectl("apply", "-n", gitopsNamespace, "-f", path)
 		Expect(err).NotTo(HaveOccurred(), stderr)
 
