@@ -162,6 +162,12 @@ func (ev *evaluation) run() {
 	ev.rule = "websocket-annotation"
 	if explicit, set := webSocketAnnotation(ev.annots); set {
 		if !explicit {
+			// Opted out: no rule runs, and none asks for the values wsguard injected before the
+			// object opted out, so they go, as they would never have been injected on a new
+			// cluster. Values the user changed stay.
+			if ev.releaseOwned() {
+				ev.recordOwned()
+			}
 			return
 		}
 		ev.because(Reason{SignalAnnotation, fmt.Sprintf("it is annotated %s: \"true\"", AnnotationWebSocket)})

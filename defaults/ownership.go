@@ -24,10 +24,14 @@ const AnnotationDefaults = "wsguard.io/defaults"
 // more.
 const RuleReleased = "released-default"
 
-// ownedValue is one entry of AnnotationDefaults.
+// ownedValue is one entry of AnnotationDefaults. Names holds, for the list indexes of its
+// pointer (by position in the pointer), the name of the element there when it has one
+// (containers, ports): kubectl apply merges such lists by name, so an element inserted before
+// it moves wsguard's value to another index, where releaseOwned finds it by name.
 type ownedValue struct {
-	Rule  string `json:"rule"`
-	Value any    `json:"value"`
+	Rule  string         `json:"rule"`
+	Value any            `json:"value"`
+	Names map[int]string `json:"names,omitempty"`
 }
 
 // readOwned parses AnnotationDefaults; a record that is not wsguard's JSON is ignored, so that
@@ -55,12 +59,15 @@ func (ev *evaluation) releaseOwned() bool {
 		if err != nil || len(segs) == 0 {
 			continue
 		}
+		if segs = ev.p.relocate(segs, owned[ptr].Names); segs == nil {
+			continue // the named element is gone, and wsguard's value with it
+		}
 		current, ok := ev.p.get(segs...)
 		if !ok || !reflect.DeepEqual(normaliseJSON(current), normaliseJSON(owned[ptr].Value)) {
 			continue // the user changed or removed it: theirs now
 		}
 		ev.p.removeQuietly(segs)
-		ev.released = append(ev.released, releasedValue{pointer: ptr, owned: owned[ptr]})
+		ev.released = append(ev.released, releasedValue{pointer: JSONPointer(segs), owned: owned[ptr]})
 		released = true
 	}
 	return released
@@ -78,7 +85,7 @@ func (ev *evaluation) recordOwned() {
 	record := map[string]ownedValue{}
 	for _, o := range ev.owns {
 		if v, ok := ev.p.get(o.segs...); ok {
-			record[JSONPointer(o.segs)] = ownedValue{Rule: o.rule, Value: v}
+			record[JSONPointer(o.segs)] = ownedValue{Rule: o.rule, Value: v, Names: ev.p.elementNames(o.segs)}
 		}
 	}
 	value := ""
@@ -186,4 +193,70 @@ func normaliseJSON(v any) any {
 		return v
 	}
 	return out
+}
+
+// elementNames returns, for each list index along path, the name of the element there when it
+// is an object with a name: the record keeps it (ownedValue.Names).
+func (p *patcher) elementNames(path []string) map[int]string {
+	var names map[int]string
+	for i := range path {
+		list, ok := p.getList(path[:i])
+		if !ok {
+			continue
+		}
+		if name, ok := elementName(list, path[i]); ok {
+			if names == nil {
+				names = map[int]string{}
+			}
+			names[i] = name
+		}
+	}
+	return names
+}
+
+// relocate returns path with each list index that names records replaced by the index of the
+// element of that name now, or nil when there is no such element any more.
+func (p *patcher) relocate(path []string, names map[int]string) []string {
+	if len(names) == 0 {
+		return path
+	}
+	out := slices.Clone(path)
+	for _, i := range slices.Sorted(maps.Keys(names)) {
+		if i < 0 || i >= len(out) {
+			return nil
+		}
+		list, ok := p.getList(out[:i])
+		if !ok {
+			return nil
+		}
+		at := slices.IndexFunc(list, func(e any) bool {
+			m, ok := e.(map[string]any)
+			return ok && m["name"] == names[i]
+		})
+		if at < 0 {
+			return nil
+		}
+		out[i] = strconv.Itoa(at)
+	}
+	return out
+}
+
+func (p *patcher) getList(path []string) ([]any, bool) {
+	v, ok := p.get(path...)
+	list, isList := v.([]any)
+	return list, ok && isList
+}
+
+// elementName is the name of the list element at index seg, if it has one.
+func elementName(list []any, seg string) (string, bool) {
+	i, err := strconv.Atoi(seg)
+	if err != nil || i < 0 || i >= len(list) {
+		return "", false
+	}
+	m, ok := list[i].(map[string]any)
+	if !ok {
+		return "", false
+	}
+	name, ok := m["name"].(string)
+	return name, ok && name != ""
 }

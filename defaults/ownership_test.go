@@ -62,6 +62,22 @@ func TestDefaultsLiveWithTheObject(t *testing.T) {
 			},
 		},
 		{
+			name: "opting out later takes back wsguard's values and its record; a value the user changed stays",
+			obj:  nginxIngress,
+			edit: func(u *unstructured.Unstructured) {
+				annotate(annotationIngressNGINXProxyReadTimeout, "5400")(u)
+				annotate(AnnotationWebSocket, "false")(u)
+			},
+			want: map[string]any{
+				annotationPointer(annotationIngressNGINXProxyReadTimeout): "5400",
+				annotationPointer(annotationIngressNGINXProxySendTimeout): nil,
+				annotationPointer(annotationIngressNGINXAffinity):         nil,
+				annotationPointer(annotationIngressNGINXCookieName):       nil,
+				annotationPointer(AnnotationDefaults):                     nil,
+				annotationPointer(AnnotationWebSocket):                    "false",
+			},
+		},
+		{
 			name: "an httpGet preStop hook added to a Deployment defaulted with a sleep replaces the sleep",
 			obj:  wsDeployment,
 			edit: func(u *unstructured.Unstructured) {
@@ -83,6 +99,35 @@ func TestDefaultsLiveWithTheObject(t *testing.T) {
 			want: map[string]any{
 				"/spec/template/spec/containers/0/lifecycle/preStop/sleep/seconds": 60,
 				"/spec/template/spec/terminationGracePeriodSeconds":                180,
+			},
+		},
+		{
+			name: "an override added with a container inserted before the defaulted one reaches the sleep wsguard injected",
+			obj:  wsDeployment,
+			edit: func(u *unstructured.Unstructured) {
+				containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+				logs := map[string]any{"name": "logs", "image": "fluent-bit:3"}
+				_ = unstructured.SetNestedSlice(u.Object, append([]any{logs}, containers...), "spec", "template", "spec", "containers")
+				annotate(AnnotationPreStopSeconds, "60")(u)
+			},
+			want: map[string]any{
+				"/spec/template/spec/containers/0/lifecycle":                       nil,
+				"/spec/template/spec/containers/1/lifecycle/preStop/sleep/seconds": 60,
+				"/spec/template/spec/terminationGracePeriodSeconds":                90,
+			},
+		},
+		{
+			name: "an httpGet preStop hook added with a container inserted before replaces the sleep",
+			obj:  wsDeployment,
+			edit: func(u *unstructured.Unstructured) {
+				containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+				logs := map[string]any{"name": "logs", "image": "fluent-bit:3"}
+				_ = unstructured.SetNestedSlice(u.Object, append([]any{logs}, containers...), "spec", "template", "spec", "containers")
+				set(u, map[string]any{"path": "/drain", "port": int64(8080)}, "spec", "template", "spec", "containers", "1", "lifecycle", "preStop", "httpGet")
+			},
+			want: map[string]any{
+				"/spec/template/spec/containers/1/lifecycle/preStop/sleep":        nil,
+				"/spec/template/spec/containers/1/lifecycle/preStop/httpGet/path": "/drain",
 			},
 		},
 		{

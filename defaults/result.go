@@ -77,7 +77,9 @@ type Warning struct {
 // Result is what Evaluate found for one object.
 type Result struct {
 	// WebSocket reports whether the object was recognised as carrying WebSocket traffic.
-	// When false, the other fields are empty and Object is the input.
+	// When false, the other fields are empty and Object is the input, except for an object
+	// opted out with wsguard.io/websocket: "false": its Changes take back the values wsguard
+	// had injected (see AnnotationDefaults).
 	WebSocket bool
 	// Reason says why the object was recognised as WebSocket (empty when it was not).
 	Reason Reason

@@ -88,7 +88,7 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("wsguard: %w", err))
 	}
 	res := defaults.Evaluate(obj, h.policy, facts)
-	if !res.WebSocket && len(res.Violations) == 0 {
+	if !res.WebSocket && len(res.Violations) == 0 && len(res.Changes) == 0 {
 		return admission.Allowed("not WebSocket")
 	}
 	if h.mutate {
