@@ -29,6 +29,24 @@ type Input struct {
 // larger than maxFileSize bytes, or not UTF-8 text, is an error before it is parsed. Documents
 // are decoded on every core.
 func Load(paths []string, stdin io.Reader, maxFileSize int64) *Input {
+	return loadInput(paths, stdin, maxFileSize, nil)
+}
+
+// Scan reads paths as Load does, but for inputs too large to hold decoded all at once: each
+// document is decoded, its objects are passed to inspect, and they are let go again, so that
+// every Object's Obj is nil when Scan returns. Document.Decode brings a document's objects back
+// when they are needed, Document.Release lets them go again. A decoded object takes ten to
+// twenty times the memory of its text.
+//
+// inspect is called on every core, for objects of different documents at once, and in order
+// for the objects of one document. It sees the objects of every document that decodes, also
+// those of files that are left out later because another of their documents is wrong: only the
+// Objects of Input.Files are the input's.
+func Scan(paths []string, stdin io.Reader, maxFileSize int64, inspect func(*Object)) *Input {
+	return loadInput(paths, stdin, maxFileSize, inspect)
+}
+
+func loadInput(paths []string, stdin io.Reader, maxFileSize int64, inspect func(*Object)) *Input {
 	sources, notRegular, errs := collectFiles(paths)
 	in := &Input{Found: len(sources) + len(notRegular), Errors: errs, NotRegular: notRegular}
 	for _, s := range notRegular {
@@ -55,7 +73,15 @@ func Load(paths []string, stdin io.Reader, maxFileSize int64) *Input {
 		splits = append(splits, split{f, src.walked, fileDocs})
 		docs = append(docs, fileDocs...)
 	}
-	parallel.ForEach(len(docs), func(i int) { docs[i].decode() })
+	parallel.ForEach(len(docs), func(i int) {
+		docs[i].decode()
+		if inspect != nil {
+			for _, o := range docs[i].Objects {
+				inspect(o)
+			}
+			docs[i].Release()
+		}
+	})
 	for _, s := range splits {
 		skipped, errs := finishFile(s.file, s.docs, s.walked)
 		switch {
