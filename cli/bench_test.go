@@ -128,6 +128,7 @@ func benchCheckJSON(b *testing.B, args []string) (Summary, int) {
 		b.Fatalf("usage error %d", code)
 	}
 	r := load(o, strings.NewReader(""), false)
+	defer r.close()
 	s := r.summary()
 	if s.Errors > 0 {
 		return s, ExitUsage

@@ -29,6 +29,7 @@ func Check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	r := load(o, stdin, false)
+	defer r.close()
 	s := r.summary()
 	r.printErrors(stderr)
 	if o.output == "json" {
@@ -60,6 +61,7 @@ func Fix(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	r := load(o, stdin, true)
+	defer r.close()
 	outputs := manifest.Assemble(r.input.Files, r.texts)
 	r.errors = append(r.errors, r.renderErrors...)
 	t := &textReport{w: stderr, color: useColor(o.color, stderr), changeLabel: "fixed"}

@@ -132,8 +132,10 @@ func buildFacts(facts []fact, defaultNamespace string, labels map[string]string)
 	for k, n := range counts {
 		factKinds[k.kind].reserve(x.facts(k.ns), n)
 	}
+	in := newInterner()
 	for i := range facts {
 		f := &facts[i]
+		in.share(f.value)
 		factKinds[f.kind].add(x, x.namespaceOfFact(f), f.value)
 		f.value = nil // copied: let it go
 	}

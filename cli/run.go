@@ -23,6 +23,8 @@ type run struct {
 	// order.
 	texts        map[*manifest.Document][]byte
 	renderErrors []*InputError
+	// close ends the run: it restores what boundMemory changed.
+	close func()
 }
 
 // object is one object of the input (a manifest.Object) and what the webhooks would do with it.
@@ -62,16 +64,18 @@ type inputFile struct {
 // time for the facts (a slim copy of each related object), the second to judge each document's
 // objects and, for fix, to edit the document, after which the decoded objects are let go.
 func load(o *options, stdin io.Reader, render bool) *run {
+	in := manifest.Read(o.paths, stdin, o.maxFileSize)
+	r := &run{opts: o, input: in, close: boundMemory(in.Size)}
 	var mu sync.Mutex
 	found := map[*manifest.Object]fact{}
-	in := manifest.Scan(o.paths, stdin, o.maxFileSize, func(src *manifest.Object) {
+	in.Scan(func(src *manifest.Object) {
 		if f, ok := factOf(src.Obj); ok {
 			mu.Lock()
 			found[src] = f
 			mu.Unlock()
 		}
 	})
-	r := &run{opts: o, input: in, errors: in.Errors}
+	r.errors = in.Errors
 	var docs []*manifest.Document
 	var docObjects [][]*object // the objects of each document of docs
 	var facts []fact           // the facts of the input, in input order
