@@ -127,7 +127,8 @@ func benchCheckJSON(b *testing.B, args []string) (Summary, int) {
 	if o == nil {
 		b.Fatalf("usage error %d", code)
 	}
-	r := load(o, strings.NewReader(""))
+	r := load(o, strings.NewReader(""), false)
+	defer r.close()
 	s := r.summary()
 	if s.Errors > 0 {
 		return s, ExitUsage

@@ -131,7 +131,7 @@ func (r *clusterRun) load(ctx context.Context) error {
 		order[k.GroupKind.String()] = i
 	}
 	r.scope, err = a.Run(ctx, func(f audit.Finding) {
-		o := &object{obj: f.Object, item: -1}
+		o := &object{obj: f.Object, apiVersion: f.Object.GetAPIVersion(), kind: f.Object.GetKind(), name: f.Object.GetName(), item: -1}
 		if f.Err != nil {
 			r.errors = append(r.errors, &InputError{File: r.server, Message: f.Err.Error()})
 			return

@@ -31,11 +31,12 @@ func Check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o.cluster.enabled {
 		return checkCluster(o, stdout, stderr)
 	}
-	r := load(o, stdin)
+	r := load(o, stdin, false)
+	defer r.close()
 	s := r.summary()
 	r.printErrors(stderr)
 	if o.output == "json" {
-		if err := writeJSON(stdout, buildReport(r)); err != nil {
+		if err := writeReport(stdout, r); err != nil {
 			fmt.Fprintf(stderr, "wsguard check: %v\n", err)
 			return ExitUsage
 		}
@@ -62,9 +63,10 @@ func Fix(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o == nil {
 		return code
 	}
-	r := load(o, stdin)
-	outputs, errs := manifest.Render(r.input.Files, r.edits())
-	r.errors = append(r.errors, errs...)
+	r := load(o, stdin, true)
+	defer r.close()
+	outputs := manifest.Assemble(r.input.Files, r.texts)
+	r.errors = append(r.errors, r.renderErrors...)
 	t := &textReport{w: stderr, color: useColor(o.color, stderr), changeLabel: "fixed"}
 	if len(r.errors) > 0 {
 		r.printErrors(stderr)

@@ -10,6 +10,10 @@
 // Reading and writing manifests is package manifest's: this package keeps the flags, the facts
 // taken from the input, the judging and the reports.
 //
+// Memory follows the input's text, not its decoded objects: the input is decoded once for the
+// facts (slim copies of the related objects) and again one document at a time to judge it and,
+// for fix, to edit it; only the findings are kept (see load).
+//
 // The package deliberately stays away from controller-runtime's manager and webhook stack: the
 // CLI starts fast and runs where no cluster exists. `check --cluster` (cluster.go) is the one
 // exception: it reads a cluster with a plain client and judges through package audit, which

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"slices"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -38,10 +40,14 @@ type factIndex struct {
 }
 
 // factKind says how one kind of related object feeds the facts: convert turns it into the Go
-// value the facts hold (concurrently for many objects), add files it (one at a time).
+// value the facts hold (concurrently for many objects), add files it (one at a time). The
+// values keep only what rules read of related objects, as the webhook's cache does: the
+// facts of a large input are held for the whole run. For kinds filed by namespace, reserve
+// makes room for n more before they are added, so the lists are not grown by doubling.
 type factKind struct {
 	convert func(*unstructured.Unstructured) (any, error)
 	add     func(x *factIndex, ns string, v any)
+	reserve func(f *defaults.Facts, n int)
 }
 
 // factKinds are the kinds of related objects the engine reads. Objects that do not convert to
@@ -52,29 +58,27 @@ var factKinds = map[schema.GroupKind]factKind{
 		n := v.(*corev1.Namespace)
 		x.namespaces[n.Name] = n
 	}},
-	{Kind: "Service"}: {convert: typed[corev1.Service], add: func(x *factIndex, ns string, v any) {
+	{Kind: "Service"}: {convert: slim(withoutLastApplied[corev1.Service]), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.Services = append(f.Services, *v.(*corev1.Service))
-	}},
-	{Group: "networking.k8s.io", Kind: "Ingress"}: {convert: typed[networkingv1.Ingress], add: func(x *factIndex, ns string, v any) {
+	}, reserve: func(f *defaults.Facts, n int) { f.Services = slices.Grow(f.Services, n) }},
+	{Group: "networking.k8s.io", Kind: "Ingress"}: {convert: slim(withoutLastApplied[networkingv1.Ingress]), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.Ingresses = append(f.Ingresses, *v.(*networkingv1.Ingress))
-	}},
+	}, reserve: func(f *defaults.Facts, n int) { f.Ingresses = slices.Grow(f.Ingresses, n) }},
 	{Group: "networking.k8s.io", Kind: "IngressClass"}: {convert: typed[networkingv1.IngressClass], add: func(x *factIndex, _ string, v any) {
 		x.classes = append(x.classes, *v.(*networkingv1.IngressClass))
 	}},
-	{Group: "apps", Kind: "Deployment"}: {convert: typed[appsv1.Deployment], add: func(x *factIndex, ns string, v any) {
+	{Group: "apps", Kind: "Deployment"}: {convert: slim(defaults.SlimDeployment), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.Deployments = append(f.Deployments, *v.(*appsv1.Deployment))
-	}},
-	{Group: "apps", Kind: "StatefulSet"}: {convert: typed[appsv1.StatefulSet], add: func(x *factIndex, ns string, v any) {
+	}, reserve: func(f *defaults.Facts, n int) { f.Deployments = slices.Grow(f.Deployments, n) }},
+	{Group: "apps", Kind: "StatefulSet"}: {convert: slim(defaults.SlimStatefulSet), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.StatefulSets = append(f.StatefulSets, *v.(*appsv1.StatefulSet))
-	}},
-	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: {convert: typed[apiextensionsv1.CustomResourceDefinition], add: func(x *factIndex, _ string, v any) {
-		if crd := v.(*apiextensionsv1.CustomResourceDefinition); crd.Name == defaults.VirtualServiceCRDName {
-			x.virtualServiceCRD = crd
-		}
+	}, reserve: func(f *defaults.Facts, n int) { f.StatefulSets = slices.Grow(f.StatefulSets, n) }},
+	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: {convert: virtualServiceCRD, add: func(x *factIndex, _ string, v any) {
+		x.virtualServiceCRD = v.(*apiextensionsv1.CustomResourceDefinition)
 	}},
 	{Group: "projectcontour.io", Kind: "HTTPProxy"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
@@ -92,31 +96,70 @@ var factKinds = map[schema.GroupKind]factKind{
 		f := x.facts(ns)
 		f.BackendConfigs = append(f.BackendConfigs, *v.(*unstructured.Unstructured))
 		x.backendConfigs = true
-	}},
+	}, reserve: func(f *defaults.Facts, n int) { f.BackendConfigs = slices.Grow(f.BackendConfigs, n) }},
 }
 
-// buildFacts indexes the related objects of the whole input, in input order.
-func buildFacts(objs []*object, defaultNamespace string, labels map[string]string) *factIndex {
+// fact is one related object of the input, as the facts hold it.
+type fact struct {
+	kind schema.GroupKind
+	// namespace is the object's own namespace, "" when it names none.
+	namespace string
+	value     any
+}
+
+// factOf returns the fact an object of the input feeds, if any. Objects that do not convert to
+// their Go type are left out of the facts; when wsguard judges their kind, they are reported as
+// malformed on their own. factOf runs for many objects at once.
+func factOf(u *unstructured.Unstructured) (fact, bool) {
+	gk := u.GroupVersionKind().GroupKind()
+	k, ok := factKinds[gk]
+	if !ok {
+		return fact{}, false
+	}
+	v, err := k.convert(u)
+	if err != nil || v == nil {
+		return fact{}, false
+	}
+	return fact{kind: gk, namespace: u.GetNamespace(), value: v}, true
+}
+
+// buildFacts indexes the related objects of the whole input, given in input order.
+func buildFacts(facts []fact, defaultNamespace string, labels map[string]string) *factIndex {
 	x := &factIndex{
 		defaultNamespace: defaultNamespace,
 		labels:           labels,
 		namespaces:       map[string]*corev1.Namespace{},
 		byNS:             map[string]*defaults.Facts{},
 	}
-	values := make([]any, len(objs))
-	forEach(len(objs), func(i int) {
-		if k, ok := factKinds[objs[i].obj.GroupVersionKind().GroupKind()]; ok {
-			if v, err := k.convert(objs[i].obj); err == nil {
-				values[i] = v
-			}
-		}
-	})
-	for i, o := range objs {
-		if values[i] != nil {
-			factKinds[o.obj.GroupVersionKind().GroupKind()].add(x, x.namespaceOf(o.obj), values[i])
+	type nsKind struct {
+		ns   string
+		kind schema.GroupKind
+	}
+	counts := map[nsKind]int{}
+	for i := range facts {
+		if f := &facts[i]; factKinds[f.kind].reserve != nil {
+			counts[nsKind{x.namespaceOfFact(f), f.kind}]++
 		}
 	}
+	for k, n := range counts {
+		factKinds[k.kind].reserve(x.facts(k.ns), n)
+	}
+	in := newInterner()
+	for i := range facts {
+		f := &facts[i]
+		in.share(f.value)
+		factKinds[f.kind].add(x, x.namespaceOfFact(f), f.value)
+		f.value = nil // copied: let it go
+	}
 	return x
+}
+
+// namespaceOfFact is the namespace a related object would be in: its own, else -n.
+func (x *factIndex) namespaceOfFact(f *fact) string {
+	if f.namespace != "" {
+		return f.namespace
+	}
+	return x.defaultNamespace
 }
 
 func (x *factIndex) facts(ns string) *defaults.Facts {
@@ -168,6 +211,39 @@ func typed[T any](u *unstructured.Unstructured) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// slim converts a related object into its Go type and keeps of it what rules read.
+func slim[T any](keep func(*T) *T) func(*unstructured.Unstructured) (any, error) {
+	return func(u *unstructured.Unstructured) (any, error) {
+		v := new(T)
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, v); err != nil {
+			return nil, err
+		}
+		return keep(v), nil
+	}
+}
+
+// withoutLastApplied drops the last-applied-configuration annotation, as the webhook's cache
+// does: a copy of the whole manifest, which no rule reads.
+func withoutLastApplied[T any, P interface {
+	*T
+	metav1.Object
+}](v *T) *T {
+	o := P(v)
+	if a := o.GetAnnotations(); a != nil {
+		delete(a, defaults.AnnotationLastApplied)
+	}
+	return v
+}
+
+// virtualServiceCRD converts Istio's VirtualService CRD, whose schema the facts hold, and
+// leaves out every other CRD: they are large, and no rule reads them.
+func virtualServiceCRD(u *unstructured.Unstructured) (any, error) {
+	if u.GetName() != defaults.VirtualServiceCRDName {
+		return nil, nil
+	}
+	return typed[apiextensionsv1.CustomResourceDefinition](u)
 }
 
 // asIs keeps a related object unstructured: the engine reads BackendConfigs that way.

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 
 	"github.com/wsguard/wsguard/defaults"
@@ -127,17 +130,11 @@ type WarningReport struct {
 	Message string `json:"message"`
 }
 
-// buildReport assembles the JSON report of a run.
-func buildReport(r *run) Report {
+// reportHead is the report of a run without its objects.
+func reportHead(r *run) Report {
 	rep := Report{APIVersion: ReportAPIVersion, Kind: ReportKind, Summary: r.summary(), Objects: []ObjectReport{}, Errors: []InputError{}}
 	for _, e := range r.errors {
 		rep.Errors = append(rep.Errors, *e)
-	}
-	for _, o := range r.objects {
-		if !o.verdict.judged {
-			continue
-		}
-		rep.Objects = append(rep.Objects, objectReport(o))
 	}
 	return rep
 }
@@ -145,7 +142,7 @@ func buildReport(r *run) Report {
 func objectReport(o *object) ObjectReport {
 	v := &o.verdict
 	or := ObjectReport{
-		APIVersion: o.obj.GetAPIVersion(), Kind: o.obj.GetKind(), Namespace: v.namespace, Name: o.obj.GetName(),
+		APIVersion: o.apiVersion, Kind: o.kind, Namespace: v.namespace, Name: o.name,
 		WebSocket: v.websocket, Enforcement: string(v.mode), Denied: v.denied(),
 		Changes: []ChangeReport{}, Violations: []ViolationReport{}, Warnings: []WarningReport{},
 	}
@@ -179,6 +176,51 @@ func writeJSON(w io.Writer, rep Report) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(rep)
+}
+
+// writeReport prints the report of a run as writeJSON does, byte for byte, one object at a
+// time: the report on a large input is many times its size.
+func writeReport(w io.Writer, r *run) error {
+	var head bytes.Buffer
+	if err := writeJSON(&head, reportHead(r)); err != nil {
+		return err
+	}
+	// The objects go into the list the head leaves empty. A newline inside a string is
+	// escaped, so this is the report's own field, two spaces in.
+	const empty = "\n  \"objects\": []"
+	before, after, ok := bytes.Cut(head.Bytes(), []byte(empty))
+	if !ok {
+		return errors.New("internal error: the JSON report has no objects field; please report this")
+	}
+	b := bufio.NewWriterSize(w, 64<<10)
+	b.Write(before)
+	b.WriteString(empty[:len(empty)-1])
+	var obj bytes.Buffer
+	enc := json.NewEncoder(&obj)
+	enc.SetIndent("    ", "  ")
+	enc.SetEscapeHTML(false)
+	n := 0
+	for _, o := range r.objects {
+		if !o.verdict.judged {
+			continue
+		}
+		obj.Reset()
+		if err := enc.Encode(objectReport(o)); err != nil {
+			return err
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n    ")
+		b.Write(bytes.TrimSuffix(obj.Bytes(), []byte("\n")))
+		n++
+	}
+	if n > 0 {
+		b.WriteString("\n  ")
+	}
+	b.WriteByte(']')
+	b.Write(after)
+	return b.Flush()
 }
 
 // warned reports whether an object has warnings, counting violations in warn mode.

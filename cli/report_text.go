@@ -90,12 +90,12 @@ func objectTitle(o *object) string {
 			fmt.Fprintf(&b, "document %d, items[%d]: ", o.doc.index, o.item)
 		}
 	}
-	b.WriteString(o.obj.GetKind())
+	b.WriteString(o.kind)
 	b.WriteByte(' ')
 	if o.verdict.namespace != "" {
 		b.WriteString(o.verdict.namespace + "/")
 	}
-	b.WriteString(o.obj.GetName())
+	b.WriteString(o.name)
 	return b.String()
 }
 

@@ -18,6 +18,11 @@
 //   - WriteFiles replaces the changed files atomically, all or none.
 //   - WriteStream prints the files as one stream that kubectl apply -f - reads.
 //
+// For inputs too large to hold decoded (a decoded object takes ten to twenty times the memory
+// of its text), Read, Input.Scan and Document.Decode and Release keep one document decoded at a
+// time, Document.Apply edits one document, and Assemble puts the files together for WriteFiles
+// and WriteStream without copying them.
+//
 // Every document is decoded as the API server would receive it from kubectl: YAML 1.1 through
 // sigs.k8s.io/yaml, integers as int64, every field kept.
 package manifest

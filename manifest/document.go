@@ -243,6 +243,39 @@ func (d *Document) value() (any, *Error) {
 	return v, nil
 }
 
+// Decode decodes the document again and gives its Objects their Obj back, after Scan or
+// Release let them go. The Objects stay the same values, so maps keyed by them stay valid.
+// Documents are independent: Decode runs for many of them at once, but not twice at once for
+// one document.
+func (d *Document) Decode() *Error {
+	if len(d.Objects) == 0 {
+		return nil
+	}
+	v, err := d.value()
+	if err != nil {
+		return err
+	}
+	objs, e := objectsOf(d, v, "", -1, "", "")
+	if e == nil && len(objs) != len(d.Objects) {
+		e = fmt.Errorf("internal error: the document holds %d objects instead of %d; please report this", len(objs), len(d.Objects))
+	}
+	if e != nil {
+		return &Error{File: d.File.Name, Document: d.Index, Line: d.ContentLine, Message: e.Error()}
+	}
+	for i, o := range objs {
+		d.Objects[i].Obj = o.Obj
+	}
+	return nil
+}
+
+// Release lets the document's decoded objects go: every Obj of its Objects is nil afterwards,
+// until Decode.
+func (d *Document) Release() {
+	for _, o := range d.Objects {
+		o.Obj = nil
+	}
+}
+
 // setObjects records the objects of a decoded document.
 func (d *Document) setObjects(v any) *Error {
 	objs, err := objectsOf(d, v, "", -1, "", "")

@@ -25,76 +25,120 @@ type Edit struct {
 	Want *unstructured.Unstructured
 }
 
-// Output is the content of one file after Render.
+// Output is the content of one file after Render or Assemble.
 type Output struct {
 	File *File
-	// Data is the new content, without a byte order mark; File.Data itself when unchanged.
+	// Data is the new content, without a byte order mark; File.Data itself when unchanged. Nil
+	// for a changed output of Assemble, whose content is File.Data with its new documents in
+	// place: WriteFiles and WriteStream write either without copying it.
 	Data []byte
 	// Changed reports whether any document of the file was edited.
 	Changed bool
+	// texts are the new texts of the edited documents, for a changed output of Assemble.
+	texts map[*Document][]byte
 }
 
 // Render applies the edits to their objects' documents, on every core, and returns each file's
 // new content, in file order. Documents without edits are copied byte for byte, and so is
 // everything between documents (separators, comments). A document that cannot be edited, or
 // whose new text does not decode to the objects wanted, is an Error and keeps its old text.
+// Render needs every document decoded (Load); for inputs read with Scan, apply the edits one
+// document at a time with Document.Apply, and put the files together with Assemble.
 func Render(files []*File, edits map[*Object]Edit) ([]Output, []*Error) {
-	// One result per document to edit, filled concurrently: each call owns its document's.
-	type result struct {
-		text []byte
-		err  *Error
-	}
+	// One slot per document to edit, filled concurrently: each call owns its own.
 	var docs []*Document
-	results := map[*Document]*result{}
 	for _, f := range files {
 		for _, d := range f.Docs {
-			if d.hasEdits(edits) {
+			if d.HasEdits(edits) {
 				docs = append(docs, d)
-				results[d] = &result{}
 			}
 		}
 	}
-	parallel.ForEach(len(docs), func(i int) {
-		d, res := docs[i], results[docs[i]]
-		candidates, err := d.render(edits)
-		if err == nil {
-			for _, text := range candidates {
-				if err = d.verify(text, edits); err == nil {
-					res.text = text
-					return
-				}
-			}
-		}
-		res.err = &Error{File: d.File.Name, Document: d.Index, Line: d.ContentLine, Message: err.Error()}
-	})
+	rendered := make([][]byte, len(docs))
+	failed := make([]*Error, len(docs))
+	parallel.ForEach(len(docs), func(i int) { rendered[i], failed[i] = docs[i].Apply(edits) })
+	texts := map[*Document][]byte{}
 	var errs []*Error
-	outputs := make([]Output, len(files))
-	for i, f := range files {
-		outputs[i] = Output{File: f, Data: f.Data}
-		var out bytes.Buffer
-		pos := 0
-		for _, d := range f.Docs {
-			res := results[d]
-			if res == nil {
-				continue
-			}
-			if res.err != nil {
-				errs = append(errs, res.err)
-				continue
-			}
-			out.Write(f.Data[pos:d.start])
-			out.Write(res.text)
-			pos, outputs[i].Changed = d.end, true
+	for i, d := range docs {
+		if failed[i] != nil {
+			errs = append(errs, failed[i])
+		} else {
+			texts[d] = rendered[i]
 		}
-		if outputs[i].Changed {
-			out.Write(f.Data[pos:])
-			outputs[i].Data = out.Bytes()
+	}
+	outputs := Assemble(files, texts)
+	for i := range outputs {
+		if o := &outputs[i]; o.texts != nil {
+			var b bytes.Buffer
+			b.Grow(o.size())
+			for _, p := range o.pieces() {
+				b.Write(p)
+			}
+			o.Data, o.texts = b.Bytes(), nil
 		}
 	}
 	return outputs, errs
 }
 
-func (d *Document) hasEdits(edits map[*Object]Edit) bool {
+// Assemble returns each file's content with the new texts of some of its documents in place
+// (from Document.Apply; documents without one keep their text), in file order, without copying
+// the files: everything between the new texts is written from File.Data as it is.
+func Assemble(files []*File, texts map[*Document][]byte) []Output {
+	outputs := make([]Output, len(files))
+	for i, f := range files {
+		outputs[i] = Output{File: f, Data: f.Data}
+		for _, d := range f.Docs {
+			if _, ok := texts[d]; ok {
+				outputs[i] = Output{File: f, Changed: true, texts: texts}
+				break
+			}
+		}
+	}
+	return outputs
+}
+
+// pieces are the output's content in order: Data, or the file's text around its new documents.
+func (o *Output) pieces() [][]byte {
+	if o.texts == nil {
+		return [][]byte{o.Data}
+	}
+	var out [][]byte
+	pos := 0
+	for _, d := range o.File.Docs {
+		if text, ok := o.texts[d]; ok {
+			out = append(out, o.File.Data[pos:d.start], text)
+			pos = d.end
+		}
+	}
+	return append(out, o.File.Data[pos:])
+}
+
+// size is the length of the output's content.
+func (o *Output) size() int {
+	n := 0
+	for _, p := range o.pieces() {
+		n += len(p)
+	}
+	return n
+}
+
+// Apply returns the document's text with its objects' edits applied and verified: the text
+// Render puts in place of the document. The document's objects must be decoded (Load, or
+// Document.Decode after Scan). The Error says why a document cannot be edited.
+func (d *Document) Apply(edits map[*Object]Edit) ([]byte, *Error) {
+	candidates, err := d.render(edits)
+	if err == nil {
+		for _, text := range candidates {
+			if err = d.verify(text, edits); err == nil {
+				return text, nil
+			}
+		}
+	}
+	return nil, &Error{File: d.File.Name, Document: d.Index, Line: d.ContentLine, Message: err.Error()}
+}
+
+// HasEdits reports whether edits change any object of the document.
+func (d *Document) HasEdits(edits map[*Object]Edit) bool {
 	for _, o := range d.Objects {
 		if len(edits[o].Changes) > 0 {
 			return true

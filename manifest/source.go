@@ -147,6 +147,7 @@ func notRegular(mode fs.FileMode) string {
 func readInput(path string, stdin io.Reader, limit int64) (*File, *Error) {
 	f := &File{Name: path}
 	var r io.Reader
+	size := int64(-1) // unknown for stdin
 	if path == "-" {
 		f.Name = StdinName
 		r = stdin
@@ -162,8 +163,11 @@ func readInput(path string, stdin io.Reader, limit int64) (*File, *Error) {
 			return nil, &Error{File: path, Message: describeOSError(err)}
 		}
 		defer file.Close()
-		if info, err := file.Stat(); err == nil && info.Size() > limit {
-			return nil, tooLarge(path, info.Size(), limit)
+		if info, err := file.Stat(); err == nil {
+			if info.Size() > limit {
+				return nil, tooLarge(path, info.Size(), limit)
+			}
+			size = info.Size()
 		}
 		if f.Target, err = filepath.EvalSymlinks(path); err != nil {
 			return nil, &Error{File: path, Message: describeOSError(err)}
@@ -172,7 +176,7 @@ func readInput(path string, stdin io.Reader, limit int64) (*File, *Error) {
 	}
 	// Read one byte past the limit to tell "exactly at the limit" from "above it", without
 	// ever holding more than that in memory (stdin has no size to ask for).
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err := readAll(io.LimitReader(r, limit+1), size)
 	if err != nil {
 		return nil, &Error{File: f.Name, Message: describeOSError(err)}
 	}
@@ -188,6 +192,30 @@ func readInput(path string, stdin io.Reader, limit int64) (*File, *Error) {
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// readAll is io.ReadAll into a buffer of the size the file says it has (size, -1 when
+// unknown): a large file is then held once, not in a buffer doubled as it fills.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	// One byte more, to read the end of the file without growing the buffer.
+	data := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if errors.Is(err, io.EOF) {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+		if len(data) == cap(data) {
+			// The file grew since it was looked at: read on as io.ReadAll does.
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
 
 func tooLarge(name string, size, limit int64) *Error {
 	what := "more than " + humanSize(limit)

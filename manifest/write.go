@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 )
 
 // WriteFiles replaces the content of every changed output's file (its Target: symlinks are
@@ -26,9 +25,9 @@ func WriteFiles(outputs []Output) error {
 		if !o.Changed {
 			continue
 		}
-		data := o.Data
+		data := o.pieces()
 		if o.File.BOM {
-			data = append(slices.Clip(utf8BOM), data...)
+			data = append([][]byte{utf8BOM}, data...)
 		}
 		writes = append(writes, &pendingWrite{file: o.File, data: data})
 	}
@@ -61,7 +60,7 @@ func WriteFiles(outputs []Output) error {
 // pendingWrite is new content for one file.
 type pendingWrite struct {
 	file *File
-	data []byte
+	data [][]byte // the new content, in pieces
 	tmp  string
 	info os.FileInfo
 }
@@ -94,7 +93,11 @@ func (w *pendingWrite) stage() error {
 		return fmt.Errorf("%s: cannot write next to the file: %v", w.file.Name, err)
 	}
 	w.tmp = tmp.Name()
-	_, err = tmp.Write(w.data)
+	for _, p := range w.data {
+		if _, err = tmp.Write(p); err != nil {
+			break
+		}
+	}
 	if err == nil {
 		err = tmp.Chmod(info.Mode().Perm())
 	}

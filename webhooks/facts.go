@@ -9,7 +9,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -333,59 +332,26 @@ const annotationLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 func withoutLastApplied(obj any) (any, error) {
 	if o, ok := obj.(client.Object); ok {
 		if a := o.GetAnnotations(); a != nil {
-			delete(a, annotationLastApplied)
+			delete(a, defaults.AnnotationLastApplied)
 		}
 	}
 	return obj, nil
 }
 
-// slimDeployment keeps of a cached Deployment only what the engine reads of related workloads:
-// identity, labels and annotations, the selector, the pod template's labels, and each
-// container's name, image, ports, preStop hook and readiness probe. Every Deployment of the cluster is cached, opted in or not,
-// so this bounds wsguard's memory by the number of Deployments rather than their size.
+// slimDeployment keeps of a cached Deployment only what the engine reads of related workloads
+// (defaults.SlimDeployment). Every Deployment of the cluster is cached, opted in or not, so
+// this bounds wsguard's memory by the number of Deployments rather than their size.
 func slimDeployment(obj any) (any, error) {
-	d, ok := obj.(*appsv1.Deployment)
-	if !ok {
-		return obj, nil
+	if d, ok := obj.(*appsv1.Deployment); ok {
+		return defaults.SlimDeployment(d), nil
 	}
-	slim := &appsv1.Deployment{TypeMeta: d.TypeMeta, ObjectMeta: slimMeta(d.ObjectMeta)}
-	slim.Spec.Selector = d.Spec.Selector
-	slim.Spec.Template = slimTemplate(d.Spec.Template)
-	return slim, nil
+	return obj, nil
 }
 
 // slimStatefulSet is slimDeployment for StatefulSets.
 func slimStatefulSet(obj any) (any, error) {
-	s, ok := obj.(*appsv1.StatefulSet)
-	if !ok {
-		return obj, nil
+	if s, ok := obj.(*appsv1.StatefulSet); ok {
+		return defaults.SlimStatefulSet(s), nil
 	}
-	slim := &appsv1.StatefulSet{TypeMeta: s.TypeMeta, ObjectMeta: slimMeta(s.ObjectMeta)}
-	slim.Spec.Selector = s.Spec.Selector
-	slim.Spec.Template = slimTemplate(s.Spec.Template)
-	return slim, nil
-}
-
-func slimMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
-	out := metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion, Labels: m.Labels, Annotations: m.Annotations}
-	delete(out.Annotations, annotationLastApplied)
-	return out
-}
-
-func slimTemplate(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
-	out := corev1.PodTemplateSpec{}
-	out.Labels = t.Labels
-	for _, c := range t.Spec.Containers {
-		out.Spec.Containers = append(out.Spec.Containers, corev1.Container{Name: c.Name, Image: c.Image, Ports: c.Ports, Lifecycle: preStopOnly(c.Lifecycle), ReadinessProbe: c.ReadinessProbe})
-	}
-	return out
-}
-
-// preStopOnly keeps whether a container has a preStop hook, which tells a Service's admission
-// that the workloads it makes WebSocket lack wsguard's defaults.
-func preStopOnly(l *corev1.Lifecycle) *corev1.Lifecycle {
-	if l == nil || l.PreStop == nil {
-		return nil
-	}
-	return &corev1.Lifecycle{PreStop: l.PreStop}
+	return obj, nil
 }

@@ -1,0 +1,65 @@
+package defaults
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AnnotationLastApplied is where client-side kubectl apply keeps a copy of the whole manifest.
+// No rule reads it, of the object under review or of its facts.
+const AnnotationLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// The slim copies below keep of a related object only what the rules read of it as a fact, so
+// that holding every Deployment of a cluster (the webhook's cache) or of a large input (the
+// CLI) costs memory by the number of objects rather than their size. They share the maps and
+// slices of the object they are made from.
+
+// WithoutLastApplied drops the last-applied-configuration annotation from an object's metadata.
+func WithoutLastApplied(m *metav1.ObjectMeta) {
+	if m.Annotations != nil {
+		delete(m.Annotations, AnnotationLastApplied)
+	}
+}
+
+// SlimDeployment keeps of a Deployment only what the rules read of related workloads: identity,
+// labels and annotations, the selector, the pod template's labels, and each container's name,
+// image, ports, preStop hook and readiness probe.
+func SlimDeployment(d *appsv1.Deployment) *appsv1.Deployment {
+	slim := &appsv1.Deployment{TypeMeta: d.TypeMeta, ObjectMeta: slimMeta(d.ObjectMeta)}
+	slim.Spec.Selector = d.Spec.Selector
+	slim.Spec.Template = slimTemplate(d.Spec.Template)
+	return slim
+}
+
+// SlimStatefulSet is SlimDeployment for StatefulSets.
+func SlimStatefulSet(s *appsv1.StatefulSet) *appsv1.StatefulSet {
+	slim := &appsv1.StatefulSet{TypeMeta: s.TypeMeta, ObjectMeta: slimMeta(s.ObjectMeta)}
+	slim.Spec.Selector = s.Spec.Selector
+	slim.Spec.Template = slimTemplate(s.Spec.Template)
+	return slim
+}
+
+func slimMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
+	out := metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion, Labels: m.Labels, Annotations: m.Annotations}
+	WithoutLastApplied(&out)
+	return out
+}
+
+func slimTemplate(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
+	out := corev1.PodTemplateSpec{}
+	out.Labels = t.Labels
+	for _, c := range t.Spec.Containers {
+		out.Spec.Containers = append(out.Spec.Containers, corev1.Container{Name: c.Name, Image: c.Image, Ports: c.Ports, Lifecycle: preStopOnly(c.Lifecycle), ReadinessProbe: c.ReadinessProbe})
+	}
+	return out
+}
+
+// preStopOnly keeps whether a container has a preStop hook, which tells a Service's admission
+// that the workloads it makes WebSocket lack wsguard's defaults.
+func preStopOnly(l *corev1.Lifecycle) *corev1.Lifecycle {
+	if l == nil || l.PreStop == nil {
+		return nil
+	}
+	return &corev1.Lifecycle{PreStop: l.PreStop}
+}
