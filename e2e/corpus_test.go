@@ -21,9 +21,9 @@ import (
 
 // The published manifests of testdata/corpus, applied unchanged with the real kubectl into an
 // opted-in namespace through the webhook: the objects testdata/corpus/expected.yaml names come
-// back defaulted (wsguard.io/applied-rules), every other Deployment, Service and Ingress comes
-// back untouched. The same expectations hold `wsguard check` (cli/corpus_test.go).
-var _ = Describe("published manifests of real WebSocket applications", func() {
+// back defaulted (wsguard.io/applied-rules), every other Deployment, StatefulSet, DaemonSet,
+// Service, Ingress and HTTPProxy comes back untouched. The same expectations hold `wsguard check` (cli/corpus_test.go).
+var _ = Describe("corpus: published manifests of real WebSocket applications", func() {
 	expected, err := corpus.Load("../testdata/corpus")
 	It("has a readable corpus", func() { Expect(err).NotTo(HaveOccurred()) })
 
@@ -61,7 +61,7 @@ var _ = Describe("published manifests of real WebSocket applications", func() {
 			}
 			for _, o := range objs {
 				switch o.GetKind() {
-				case "Deployment", "Service", "Ingress":
+				case "Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "HTTPProxy":
 				default:
 					continue
 				}
@@ -90,7 +90,7 @@ var _ = Describe("published manifests of real WebSocket applications", func() {
 // kinds judged here.
 func served(o *unstructured.Unstructured) bool {
 	switch o.GetAPIVersion() {
-	case "apps/v1", "v1", "networking.k8s.io/v1":
+	case "apps/v1", "v1", "networking.k8s.io/v1", "projectcontour.io/v1":
 		return true
 	}
 	return false

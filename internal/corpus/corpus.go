@@ -20,10 +20,12 @@ type Expectation struct {
 	WebSocket []string `json:"websocket,omitempty"`
 	// Note says why a WebSocket application is not, or only partly, recognised.
 	Note string `json:"note,omitempty"`
-	// AdmissionMisses lists objects of WebSocket that the webhook cannot recognise when the file
-	// is applied in its own order: an object admitted before the related object that identifies
-	// it (a Service before the Deployment whose image is a known application). wsguard check,
-	// which sees the whole file, recognises them.
+	// AdmissionMisses lists objects of WebSocket that do not come back defaulted when the file is
+	// applied through the webhook in its own order: an object admitted before the related object
+	// that identifies it (a Service before the Deployment whose image is a known application), or
+	// one whose only default the API server had already set before admission (a pod template's
+	// terminationGracePeriodSeconds of 30). wsguard check, which sees the whole file as written,
+	// defaults them.
 	AdmissionMisses []string `json:"admissionMisses,omitempty"`
 	// NotWebSocket marks a manifest whose application serves no WebSockets as published.
 	NotWebSocket bool `json:"notWebSocket,omitempty"`
