@@ -96,24 +96,30 @@ func served(o *unstructured.Unstructured) bool {
 	return false
 }
 
-// corpusObjects reads a manifest's documents with apimachinery's YAML reader.
+// corpusObjects reads the documents of a manifest (or of the files of a directory) with
+// apimachinery's YAML reader.
 func corpusObjects(path string) []*unstructured.Unstructured {
-	data, err := os.ReadFile(path)
+	files, err := corpus.Files(path)
 	Expect(err).NotTo(HaveOccurred())
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var out []*unstructured.Unstructured
-	for {
-		doc, err := r.Read()
-		if err == io.EOF {
-			return out
-		}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
 		Expect(err).NotTo(HaveOccurred())
-		var m map[string]any
-		Expect(yaml.Unmarshal(doc, &m)).To(Succeed())
-		if len(m) > 0 {
-			out = append(out, &unstructured.Unstructured{Object: m})
+		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+		for {
+			doc, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			Expect(err).NotTo(HaveOccurred())
+			var m map[string]any
+			Expect(yaml.Unmarshal(doc, &m)).To(Succeed())
+			if len(m) > 0 {
+				out = append(out, &unstructured.Unstructured{Object: m})
+			}
 		}
 	}
+	return out
 }
 
 // namespacesOf lists the namespaces a manifest names: its Namespace objects and the namespaces

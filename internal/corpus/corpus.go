@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -31,7 +32,9 @@ type Expectation struct {
 	NotWebSocket bool `json:"notWebSocket,omitempty"`
 }
 
-// Load reads dir/expected.yaml and checks that it has exactly one entry per manifest of dir.
+// Load reads dir/expected.yaml and checks that it has exactly one entry per manifest of dir: a
+// .yaml file, or a subdirectory holding the files of one application that publishes its objects
+// in several files (judged, and applied, together).
 func Load(dir string) (map[string]Expectation, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "expected.yaml"))
 	if err != nil {
@@ -41,17 +44,19 @@ func Load(dir string) (map[string]Expectation, error) {
 	if err := yaml.UnmarshalStrict(data, &want); err != nil {
 		return nil, fmt.Errorf("%s/expected.yaml: %w", dir, err)
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	var names []string
-	for _, f := range files {
-		if name := filepath.Base(f); name != "expected.yaml" {
-			names = append(names, name)
-			if _, ok := want[name]; !ok {
-				return nil, fmt.Errorf("%s has no entry in expected.yaml", name)
-			}
+	for _, e := range entries {
+		name := e.Name()
+		if name == "expected.yaml" || !e.IsDir() && filepath.Ext(name) != ".yaml" {
+			continue
+		}
+		names = append(names, name)
+		if _, ok := want[name]; !ok {
+			return nil, fmt.Errorf("%s has no entry in expected.yaml", name)
 		}
 	}
 	for name := range want {
@@ -64,4 +69,27 @@ func Load(dir string) (map[string]Expectation, error) {
 		want[name] = e
 	}
 	return want, nil
+}
+
+// Files returns the manifest files of a corpus entry: the file itself, or the .yaml files of the
+// directory in lexical order (the order kubectl applies them in).
+func Files(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	return files, nil
 }
