@@ -49,13 +49,22 @@ func TestCorpusNamespaceDeclaration(t *testing.T) {
 }
 
 // recognised returns "Kind/name" of the objects wsguard check recognises as WebSocket in a
-// file, with every namespace the file uses opted in (and, when declare is set, annotated
+// file (or the files of a directory, checked together), with every namespace the file uses opted in (and, when declare is set, annotated
 // wsguard.io/websocket: "true").
 func recognised(t *testing.T, file string, declare bool) []string {
 	t.Helper()
-	data, err := os.ReadFile(file)
+	files, err := corpus.Files(file)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var data []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+		data = append(data, '\n')
 	}
 	// The namespaces of the file, opted in the way an administrator would label them: given
 	// after the file, so that they win over a Namespace object the file itself carries.

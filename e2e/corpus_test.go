@@ -21,9 +21,9 @@ import (
 
 // The published manifests of testdata/corpus, applied unchanged with the real kubectl into an
 // opted-in namespace through the webhook: the objects testdata/corpus/expected.yaml names come
-// back defaulted (wsguard.io/applied-rules), every other Deployment, Service and Ingress comes
-// back untouched. The same expectations hold `wsguard check` (cli/corpus_test.go).
-var _ = Describe("published manifests of real WebSocket applications", func() {
+// back defaulted (wsguard.io/applied-rules), every other Deployment, StatefulSet, DaemonSet,
+// Service, Ingress and HTTPProxy comes back untouched. The same expectations hold `wsguard check` (cli/corpus_test.go).
+var _ = Describe("corpus: published manifests of real WebSocket applications", func() {
 	expected, err := corpus.Load("../testdata/corpus")
 	It("has a readable corpus", func() { Expect(err).NotTo(HaveOccurred()) })
 
@@ -61,7 +61,7 @@ var _ = Describe("published manifests of real WebSocket applications", func() {
 			}
 			for _, o := range objs {
 				switch o.GetKind() {
-				case "Deployment", "Service", "Ingress":
+				case "Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "HTTPProxy":
 				default:
 					continue
 				}
@@ -90,30 +90,36 @@ var _ = Describe("published manifests of real WebSocket applications", func() {
 // kinds judged here.
 func served(o *unstructured.Unstructured) bool {
 	switch o.GetAPIVersion() {
-	case "apps/v1", "v1", "networking.k8s.io/v1":
+	case "apps/v1", "v1", "networking.k8s.io/v1", "projectcontour.io/v1":
 		return true
 	}
 	return false
 }
 
-// corpusObjects reads a manifest's documents with apimachinery's YAML reader.
+// corpusObjects reads the documents of a manifest (or of the files of a directory) with
+// apimachinery's YAML reader.
 func corpusObjects(path string) []*unstructured.Unstructured {
-	data, err := os.ReadFile(path)
+	files, err := corpus.Files(path)
 	Expect(err).NotTo(HaveOccurred())
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var out []*unstructured.Unstructured
-	for {
-		doc, err := r.Read()
-		if err == io.EOF {
-			return out
-		}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
 		Expect(err).NotTo(HaveOccurred())
-		var m map[string]any
-		Expect(yaml.Unmarshal(doc, &m)).To(Succeed())
-		if len(m) > 0 {
-			out = append(out, &unstructured.Unstructured{Object: m})
+		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+		for {
+			doc, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			Expect(err).NotTo(HaveOccurred())
+			var m map[string]any
+			Expect(yaml.Unmarshal(doc, &m)).To(Succeed())
+			if len(m) > 0 {
+				out = append(out, &unstructured.Unstructured{Object: m})
+			}
 		}
 	}
+	return out
 }
 
 // namespacesOf lists the namespaces a manifest names: its Namespace objects and the namespaces
