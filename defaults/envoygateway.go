@@ -187,7 +187,10 @@ func checkBackendUpgrade(ev *evaluation) {
 }
 
 // defaultBackendAffinity asks Envoy for a session cookie, so that a reconnecting client returns to
-// the pod that holds its session. A policy with any load balancer keeps it.
+// the pod that holds its session. A policy with any load balancer keeps it. The CRD's default
+// table size is written too: the API server would add it after admission, and the stored value
+// would then differ from wsguard's record, which would read as the user's change
+// (AnnotationDefaults), and an override added later could not take it back.
 func defaultBackendAffinity(ev *evaluation) {
 	if !ev.policy.AffinityEnabled() || ev.envoyPolicy().Spec.LoadBalancer != nil {
 		return
@@ -195,8 +198,9 @@ func defaultBackendAffinity(ev *evaluation) {
 	lb := map[string]any{
 		"type": "ConsistentHash",
 		"consistentHash": map[string]any{
-			"type":   "Cookie",
-			"cookie": map[string]any{"name": ev.policy.Affinity.CookieName, "ttl": seconds(ev.policy.Affinity.CookieMaxAgeSeconds)},
+			"type":      "Cookie",
+			"cookie":    map[string]any{"name": ev.policy.Affinity.CookieName, "ttl": seconds(ev.policy.Affinity.CookieMaxAgeSeconds)},
+			"tableSize": envoyDefaultTableSize,
 		},
 	}
 	ev.setDefault(at("spec", "loadBalancer"), lb, "a reconnecting WebSocket client returns to the pod that holds its session")
@@ -216,6 +220,9 @@ func checkClientStreamIdleTimeout(ev *evaluation) {
 	}
 	judgeEnvoyIdle(ev, envoyHTTPTimeoutPath.Child("streamIdleTimeout"), *p.Spec.Timeout.HTTP.StreamIdleTimeout, "this Gateway's")
 }
+
+// envoyDefaultTableSize is the CRD's default for consistentHash.tableSize (Maglev's table size).
+const envoyDefaultTableSize int64 = 65537
 
 // gatewayAPIGroup is the group of Gateway API's own kinds.
 const gatewayAPIGroup = "gateway.networking.k8s.io"

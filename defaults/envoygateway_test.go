@@ -27,7 +27,7 @@ spec:
 `
 
 var envoyCookie = map[string]any{"type": "ConsistentHash", "consistentHash": map[string]any{
-	"type": "Cookie", "cookie": map[string]any{"name": DefaultCookieName, "ttl": "86400s"}}}
+	"type": "Cookie", "cookie": map[string]any{"name": DefaultCookieName, "ttl": "86400s"}, "tableSize": 65537}}
 
 func TestBackendTrafficPolicyRules(t *testing.T) {
 	facts := envoyFacts(t)

@@ -63,14 +63,77 @@ func (ev *evaluation) releaseOwned() bool {
 			continue // the named element is gone, and wsguard's value with it
 		}
 		current, ok := ev.p.get(segs...)
-		if !ok || !reflect.DeepEqual(normaliseJSON(current), normaliseJSON(owned[ptr].Value)) {
-			continue // the user changed or removed it: theirs now
+		if !ok {
+			continue // the user removed it
+		}
+		if !reflect.DeepEqual(normaliseJSON(current), normaliseJSON(owned[ptr].Value)) {
+			// The user changed it: theirs now, except the members of a union whose type the
+			// user switched, which belong to wsguard's choice and not to theirs.
+			if ev.releaseUnionMembers(segs, current, owned[ptr].Value, owned[ptr]) {
+				released = true
+			}
+			continue
 		}
 		ev.p.removeQuietly(segs)
 		ev.released = append(ev.released, releasedValue{pointer: JSONPointer(segs), owned: owned[ptr]})
 		released = true
 	}
 	return released
+}
+
+// releaseUnionMembers handles an object default the user changed in part. Kubernetes-style
+// unions (Envoy Gateway's loadBalancer, among others) name their alternative in a "type" field
+// beside one member per alternative: when a client-side apply merges the user's
+// {type: LeastRequest} into wsguard's {type: ConsistentHash, consistentHash: {...}}, the merged
+// object holds the user's type with wsguard's member, and fails validation. Where the type in the
+// object differs from the one wsguard wrote, the members wsguard wrote that still hold what it
+// wrote are taken out (a member may have gained fields the CRD defaulted, or the user's client
+// merged in: it belongs to the abandoned alternative all the same); where the
+// types agree, the members are compared the same way one level down. Nothing else of a changed
+// value is touched.
+func (ev *evaluation) releaseUnionMembers(segs []string, current, owned any, record ownedValue) bool {
+	cur, ok := current.(map[string]any)
+	own, ok2 := owned.(map[string]any)
+	if !ok || !ok2 {
+		return false
+	}
+	released := false
+	if t, ok := own["type"].(string); ok && cur["type"] != t {
+		for _, k := range slices.Sorted(maps.Keys(own)) {
+			if k == "type" || !holdsAll(normaliseJSON(cur[k]), normaliseJSON(own[k])) {
+				continue
+			}
+			member := append(slices.Clip(segs), k)
+			ev.p.removeQuietly(member)
+			ev.released = append(ev.released, releasedValue{pointer: JSONPointer(member), owned: ownedValue{Rule: record.Rule, Value: own[k]}})
+			released = true
+		}
+		return released
+	}
+	for _, k := range slices.Sorted(maps.Keys(own)) {
+		if _, isMap := own[k].(map[string]any); isMap && !reflect.DeepEqual(normaliseJSON(cur[k]), normaliseJSON(own[k])) {
+			if ev.releaseUnionMembers(append(slices.Clip(segs), k), cur[k], own[k], record) {
+				released = true
+			}
+		}
+	}
+	return released
+}
+
+// holdsAll reports whether got holds everything want has: equal, or, for objects, every field of
+// want held by got's field of that name, whatever else got has.
+func holdsAll(got, want any) bool {
+	g, ok := got.(map[string]any)
+	w, ok2 := want.(map[string]any)
+	if !ok || !ok2 {
+		return reflect.DeepEqual(got, want)
+	}
+	for k, v := range w {
+		if gv, present := g[k]; !present || !holdsAll(gv, v) {
+			return false
+		}
+	}
+	return true
 }
 
 type releasedValue struct {

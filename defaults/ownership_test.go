@@ -131,6 +131,52 @@ func TestDefaultsLiveWithTheObject(t *testing.T) {
 			},
 		},
 		{
+			// A client-side apply merges the user's {type: LeastRequest} into wsguard's whole
+			// loadBalancer: wsguard's consistentHash member must go with its type.
+			name:  "another load-balancer type merged into Envoy Gateway's defaulted cookie hash drops wsguard's member",
+			obj:   backendTrafficPolicy,
+			facts: envoyFacts(t),
+			edit: func(u *unstructured.Unstructured) {
+				// A field the CRD defaults into the stored member, which wsguard did not write.
+				set(u, int64(3), "spec", "loadBalancer", "consistentHash", "slowStartWindow")
+				set(u, "LeastRequest", "spec", "loadBalancer", "type")
+			},
+			want: map[string]any{
+				"/spec/loadBalancer/type":              "LeastRequest",
+				"/spec/loadBalancer/consistentHash":    nil,
+				"/spec/timeout/http/streamIdleTimeout": "3600s",
+			},
+		},
+		{
+			name:  "another hash type merged into the defaulted cookie hash drops wsguard's cookie and keeps the user's header",
+			obj:   backendTrafficPolicy,
+			facts: envoyFacts(t),
+			edit: func(u *unstructured.Unstructured) {
+				set(u, "Header", "spec", "loadBalancer", "consistentHash", "type")
+				set(u, map[string]any{"name": "x-user"}, "spec", "loadBalancer", "consistentHash", "header")
+			},
+			want: map[string]any{
+				"/spec/loadBalancer/type":                       "ConsistentHash",
+				"/spec/loadBalancer/consistentHash/type":        "Header",
+				"/spec/loadBalancer/consistentHash/header/name": "x-user",
+				"/spec/loadBalancer/consistentHash/cookie":      nil,
+			},
+		},
+		{
+			name:  "a changed cookie name keeps the rest of wsguard's union as it is",
+			obj:   backendTrafficPolicy,
+			facts: envoyFacts(t),
+			edit: func(u *unstructured.Unstructured) {
+				set(u, "session", "spec", "loadBalancer", "consistentHash", "cookie", "name")
+			},
+			want: map[string]any{
+				"/spec/loadBalancer/type":                       "ConsistentHash",
+				"/spec/loadBalancer/consistentHash/type":        "Cookie",
+				"/spec/loadBalancer/consistentHash/cookie/name": "session",
+				"/spec/loadBalancer/consistentHash/cookie/ttl":  "86400s",
+			},
+		},
+		{
 			name:  "a simple load balancer added to a DestinationRule defaulted with consistent hashing replaces it",
 			obj:   destinationRule,
 			facts: meshFacts(t),

@@ -152,6 +152,37 @@ spec:
 `
 }
 
+func gitopsHTTPProxy(route string) string {
+	return `apiVersion: projectcontour.io/v1
+kind: HTTPProxy
+metadata: {name: %NAME%}
+spec:
+  virtualhost: {fqdn: %NAME%.example.com}
+  routes:
+  - services: [{name: backend, port: 8080}]` + route + `
+`
+}
+
+// gitopsRoute is the HTTPRoute to the WebSocket backend that the BackendTrafficPolicy cases
+// target (created before them).
+const gitopsRoute = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: gitops-route}
+spec:
+  parentRefs: [{name: public}]
+  rules:
+  - backendRefs: [{name: backend, port: 8080}]
+`
+
+func gitopsBackendPolicy(spec string) string {
+	return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: %NAME%}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: gitops-route}]
+` + spec
+}
+
 const (
 	sleepAndGrace = `{.spec.template.spec.containers[0].lifecycle.preStop.sleep.seconds} {.spec.template.spec.terminationGracePeriodSeconds}`
 	proxyConfig   = `{.spec.template.metadata.annotations.proxy\.istio\.io/config}`
@@ -411,6 +442,74 @@ var gitopsCases = []gitopsCase{
 		fields:   `{.spec.http[0].websocketUpgrade}`, defaulted: "true", stored: "",
 	},
 	{
+		rule:     "daemonset-prestop-sleep",
+		original: gitopsWorkload("DaemonSet", "", "", "", "", ""),
+		edited:   gitopsWorkload("DaemonSet", "", "", "", "", "{preStop: {sleep: {seconds: 25}}}"),
+		fields:   sleepAndGrace, defaulted: "15 45", stored: "25 55",
+	},
+	{
+		rule:     "daemonset-grace-period",
+		original: gitopsWorkload("DaemonSet", "", "", "", "", ""),
+		edited:   gitopsWorkload("DaemonSet", `wsguard.io/drain-seconds: "60"`, "", "", "", ""),
+		fields:   sleepAndGrace, defaulted: "15 45", stored: "15 75",
+	},
+	{
+		rule:     "istio-daemonset-sidecar-drain",
+		original: gitopsWorkload("DaemonSet", "", `, sidecar.istio.io/inject: "true"`, "", "", ""),
+		edited:   gitopsWorkload("DaemonSet", `wsguard.io/prestop-seconds: "20"`, `, sidecar.istio.io/inject: "true"`, "", "", ""),
+		fields:   proxyConfig + " " + sleepAndGrace, defaulted: "terminationDrainDuration: 45s\n 15 45", stored: "terminationDrainDuration: 50s\n 20 50",
+	},
+	{
+		rule:     "contour-httpproxy-websockets",
+		original: gitopsHTTPProxy(""),
+		edited:   gitopsHTTPProxy("\n    enableWebsockets: true\n    timeoutPolicy: {idle: 2h}"),
+		fields:   `{.spec.routes[0].enableWebsockets} {.spec.routes[0].timeoutPolicy.idle}`, defaulted: "true 3600s", stored: "true 2h",
+	},
+	{
+		rule:     "contour-httpproxy-idle-timeout",
+		original: gitopsHTTPProxy(""),
+		edited:   gitopsHTTPProxy("\n    timeoutPolicy: {idle: infinity}"),
+		fields:   `{.spec.routes[0].timeoutPolicy.idle}`, defaulted: "3600s", stored: "infinity",
+	},
+	{
+		rule:     "contour-httpproxy-idle-timeout",
+		original: gitopsHTTPProxy(""),
+		edited:   strings.Replace(gitopsHTTPProxy(""), "metadata: {name: %NAME%}", "metadata: {name: %NAME%, annotations: {wsguard.io/timeout-seconds: \"7200\"}}", 1),
+		fields:   `{.spec.routes[0].timeoutPolicy.idle}`, defaulted: "3600s", stored: "7200s",
+	},
+	{
+		rule:     "contour-httpproxy-affinity",
+		original: gitopsHTTPProxy(""),
+		edited:   gitopsHTTPProxy("\n    loadBalancerPolicy: {strategy: RoundRobin}"),
+		fields:   `{.spec.routes[0].loadBalancerPolicy.strategy}`, defaulted: "Cookie", stored: "RoundRobin",
+	},
+	{
+		rule:     "contour-ingress-websocket-routes",
+		original: gitopsIngress("contour", ""),
+		edited:   gitopsIngress("contour", `projectcontour.io/websocket-routes: "/ws,/static"`),
+		fields:   `{.metadata.annotations.projectcontour\.io/websocket-routes}`, defaulted: "/ws", stored: "/ws,/static",
+	},
+	{
+		rule:     "envoy-gateway-stream-idle-timeout",
+		original: gitopsBackendPolicy(""),
+		edited:   gitopsBackendPolicy("  timeout: {http: {streamIdleTimeout: 0s}}\n"),
+		fields:   `{.spec.timeout.http.streamIdleTimeout}`, defaulted: "3600s", stored: "0s",
+	},
+	{
+		rule:      "envoy-gateway-affinity",
+		original:  gitopsBackendPolicy(""),
+		edited:    gitopsBackendPolicy("  loadBalancer: {type: LeastRequest}\n"),
+		fields:    `{.spec.loadBalancer.type} {.spec.loadBalancer.consistentHash.type}`,
+		defaulted: "ConsistentHash Cookie", stored: "LeastRequest ",
+	},
+	{
+		rule:      "envoy-gateway-affinity",
+		original:  gitopsBackendPolicy(""),
+		edited:    strings.Replace(gitopsBackendPolicy(""), "metadata: {name: %NAME%}", "metadata: {name: %NAME%, annotations: {wsguard.io/affinity: \"false\"}}", 1),
+		fields:    `{.spec.loadBalancer}`,
+		defaulted: `{"consistentHash":{"cookie":{"name":"WSGUARD_AFFINITY","ttl":"86400s"},"tableSize":65537,"type":"Cookie"},"type":"ConsistentHash"}`, stored: "",
+	},
+	{
 		rule:     "gateway-httproute-timeouts",
 		original: gitopsHTTPRoute(""),
 		edited:   gitopsHTTPRoute("\n    timeouts: {request: 2h}"),
@@ -508,7 +607,7 @@ spec:
 			}
 		}
 		path := filepath.Join(GinkgoT().TempDir(), "prerequisites.yaml")
-		Expect(os.WriteFile(path, []byte(strings.Join(append(routes, gitopsBackend), "---\n")), 0o644)).To(Succeed())
+		Expect(os.WriteFile(path, []byte(strings.Join(append(routes, gitopsBackend, gitopsRoute), "---\n")), 0o644)).To(Succeed())
 		_, stderr, err := kubectl("apply", "-n", gitopsNamespace, "-f", path)
 		Expect(err).NotTo(HaveOccurred(), stderr)
 
