@@ -38,7 +38,8 @@ func fakeCluster(t *testing.T, objs ...client.Object) (client.Client, meta.RESTM
 	mapper := meta.NewDefaultRESTMapper(nil)
 	for _, gvk := range []schema.GroupVersionKind{
 		corev1.SchemeGroupVersion.WithKind("Service"), appsv1.SchemeGroupVersion.WithKind("Deployment"),
-		appsv1.SchemeGroupVersion.WithKind("StatefulSet"), networkingv1.SchemeGroupVersion.WithKind("Ingress"),
+		appsv1.SchemeGroupVersion.WithKind("StatefulSet"), appsv1.SchemeGroupVersion.WithKind("DaemonSet"),
+		networkingv1.SchemeGroupVersion.WithKind("Ingress"),
 	} {
 		mapper.Add(gvk, meta.RESTScopeNamespace)
 	}
@@ -122,7 +123,7 @@ spec:
 	for _, gk := range s.SkippedKinds {
 		skipped = append(skipped, gk.Kind)
 	}
-	if want := []string{"VirtualService", "DestinationRule", "Server", "HTTPRoute"}; !slices.Equal(skipped, want) {
+	if want := []string{"VirtualService", "DestinationRule", "Server", "HTTPRoute", "HTTPProxy", "BackendTrafficPolicy", "ClientTrafficPolicy"}; !slices.Equal(skipped, want) {
 		t.Errorf("skipped kinds %q, want %q", skipped, want)
 	}
 	if s.Objects != 2 || len(found) != 2 {

@@ -185,7 +185,7 @@ func TestCheckCluster(t *testing.T) {
 		if diff := cmp.Diff(byName(want.Objects), byName(got.Objects)); diff != "" {
 			t.Errorf("objects differ (-check -f +check --cluster):\n%s", diff)
 		}
-		if got.Cluster.Server == "" || len(got.Cluster.Kinds) != 8 {
+		if got.Cluster.Server == "" || len(got.Cluster.Kinds) != len(webhooks.ServedKinds()) {
 			t.Errorf("cluster: %+v", got.Cluster)
 		}
 	})

@@ -70,58 +70,13 @@ func judgeOne(o *object, facts *factIndex, policy defaults.Policy, explain bool)
 	}
 	v.judged = true
 	f := facts.factsFor(v.namespace, o.obj.GroupVersionKind())
-	mutated := defaults.Evaluate(o.obj, policy, f)
-	v.mode = defaults.EnforcementFor(policy, ns, mutated)
-	if explain && !mutated.WebSocket {
+	// What the two webhooks would do, in sequence: the same verdict check --cluster and the
+	// background audit give (defaults.Judge).
+	jv := defaults.Judge(o.obj, policy, f)
+	v.mode, v.websocket, v.reason = jv.Mode, jv.WebSocket, jv.Reason
+	v.changes, v.fixed = jv.Changes, jv.Fixed
+	v.violations, v.warnings = jv.Violations, jv.Warnings
+	if explain && !jv.WebSocket {
 		v.hints = defaults.Hints(o.obj)
 	}
-	if !mutated.WebSocket && len(mutated.Violations) == 0 {
-		return // both webhooks allow the object untouched
-	}
-	v.changes, v.fixed = withoutDefaultsRecord(o.obj, mutated)
-	validated := mutated
-	if len(mutated.Changes) > 0 {
-		validated = defaults.Evaluate(mutated.Object, policy, f)
-	}
-	v.websocket = mutated.WebSocket || validated.WebSocket
-	v.reason = mutated.Reason
-	if v.reason.Signal == "" {
-		v.reason = validated.Reason
-	}
-	if !validated.WebSocket && len(validated.Violations) == 0 {
-		return
-	}
-	v.violations = validated.Violations
-	v.warnings = validated.Warnings
-}
-
-// defaultsRecordPointer is where the webhook records the values it injected.
-var defaultsRecordPointer = defaults.JSONPointer([]string{"metadata", "annotations", defaults.AnnotationDefaults})
-
-// withoutDefaultsRecord drops the engine's record of the values it injected
-// (defaults.AnnotationDefaults) from what the CLI reports and writes. In a cluster the record
-// tells wsguard's defaults from the user's values on later admissions; in a manifest, every value
-// is the user's, including the defaults `wsguard fix` writes there.
-func withoutDefaultsRecord(in *unstructured.Unstructured, res defaults.Result) ([]defaults.Change, *unstructured.Unstructured) {
-	var changes []defaults.Change
-	for _, c := range res.Changes {
-		if c.Path != defaultsRecordPointer {
-			changes = append(changes, c)
-		}
-	}
-	if len(changes) == len(res.Changes) {
-		return res.Changes, res.Object
-	}
-	fixed := res.Object.DeepCopy()
-	annotations := fixed.GetAnnotations()
-	if v, ok := in.GetAnnotations()[defaults.AnnotationDefaults]; ok {
-		annotations[defaults.AnnotationDefaults] = v
-	} else {
-		delete(annotations, defaults.AnnotationDefaults)
-	}
-	fixed.SetAnnotations(annotations)
-	if len(changes) == 0 {
-		return nil, in
-	}
-	return changes, fixed
 }
