@@ -31,6 +31,8 @@ var ingressNGINXTimeoutAnnotations = []string{annotationIngressNGINXProxyReadTim
 
 // ingressNGINXRules: rules that inject defaults come first, then the rules that only judge.
 var ingressNGINXRules = family("ingress-nginx", []Rule{
+	{ID: "ingress-nginx-unknown-annotation", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Warns, check: checkIngressNGINXAnnotationNames,
+		Summary: "warn about nginx.ingress.kubernetes.io/ annotations ingress-nginx does not read (typos), naming the closest real one"},
 	{ID: "ingress-nginx-timeouts", Kind: KindIngress, Controller: ControllerIngressNGINX, Effects: Defaults | Denies, check: defaultIngressNGINXTimeouts,
 		Summary:     "default proxy-read-timeout and proxy-send-timeout to the policy timeout; deny shorter ones",
 		Remediation: "write at least the policy minimum in whole seconds, or remove the annotation to get the policy timeout"},

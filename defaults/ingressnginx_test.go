@@ -1,6 +1,7 @@
 package defaults
 
 import (
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -300,6 +301,12 @@ spec:
 			changes:  ingressNGINXChanges(),
 			warnings: []string{"ingress-nginx-websocket-services-noop metadata.annotations[nginx.ingress.kubernetes.io/websocket-services]"},
 		},
+		{
+			name:     "a misspelt ingress-nginx annotation is warned about; real ones, in any number, are not",
+			obj:      annotated(nginxIngress, `nginx.ingress.kubernetes.io/proxy-read-timout: "7200"`, `nginx.ingress.kubernetes.io/enable-cors: "true"`, `nginx.ingress.kubernetes.io/canary-by-header: x`),
+			changes:  ingressNGINXChanges(),
+			warnings: []string{"ingress-nginx-unknown-annotation metadata.annotations[nginx.ingress.kubernetes.io/proxy-read-timout]"},
+		},
 	}
 	cases = append(cases, ruleCase{
 		name:     "an ssl-passthrough Ingress gets no HTTP-level defaults, and a warning",
@@ -349,4 +356,29 @@ spec:
 		})
 	}
 	runRuleCases(t, cases)
+}
+
+// TestUnknownIngressNGINXAnnotationMessage: the warning names the closest real annotation, and
+// none when nothing is close.
+func TestUnknownIngressNGINXAnnotationMessage(t *testing.T) {
+	for _, tc := range []struct{ key, want string }{
+		{"server-snippets", "did you mean nginx.ingress.kubernetes.io/server-snippet?"},
+		{"proxy-read-timout", "did you mean nginx.ingress.kubernetes.io/proxy-read-timeout?"},
+		{"affinty-mode", "did you mean nginx.ingress.kubernetes.io/affinity-mode?"},
+		{"websocket-upgrade-everything", "so it does nothing and the setting keeps its default"},
+	} {
+		res := Evaluate(object(t, annotated(nginxIngress, "nginx.ingress.kubernetes.io/"+tc.key+": x")), DefaultPolicy(), Facts{})
+		var got string
+		for _, w := range res.Warnings {
+			if w.Rule == "ingress-nginx-unknown-annotation" {
+				got = w.Message
+			}
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: warning %q, want it to contain %q", tc.key, got, tc.want)
+		}
+		if tc.key == "websocket-upgrade-everything" && strings.Contains(got, "did you mean") {
+			t.Errorf("%s: suggested a name nothing like it: %q", tc.key, got)
+		}
+	}
 }

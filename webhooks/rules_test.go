@@ -133,6 +133,7 @@ var ruleSpecs = []ruleSpec{
 	{rule: "daemonset-grace-period", expect: denied, obj: daemonSetWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
 	{rule: "daemonset-readiness-probe", expect: warned, obj: daemonSetWith("%PROBE%", "")},
 	{rule: "daemonset-update-strategy", expect: warned, obj: daemonSetWith("%STRATEGY%", "updateStrategy: {rollingUpdate: {maxUnavailable: 10%}},")},
+	{rule: "ingress-nginx-unknown-annotation", expect: warned, setup: []string{classNGINX}, obj: ingressYAML("nginx", "nginx.ingress.kubernetes.io/server-snippets: 'proxy_read_timeout 3600s;'")},
 	{rule: "contour-ingress-websocket-routes", expect: defaulted, setup: []string{classContour}, obj: ingressYAML("contour", "")},
 	{rule: "contour-ingress-websocket-routes", expect: warned, setup: []string{classContour}, obj: ingressYAML("contour", "projectcontour.io/websocket-routes: /")},
 	{rule: "traefik-service-sticky-cookie", expect: defaulted, setup: []string{classTraefik, ingressYAML("traefik", "")}, obj: serviceYAML("")},
