@@ -192,20 +192,7 @@ func (c *clusterOptions) restConfig() (*rest.Config, string, error) {
 func (r *clusterRun) summary() Summary {
 	s := Summary{Objects: len(r.objects), Errors: len(r.errors)}
 	for _, o := range r.objects {
-		v := &o.verdict
-		s.Judged++
-		if v.websocket {
-			s.WebSocket++
-		}
-		if len(v.changes) > 0 {
-			s.Changed++
-		}
-		if v.denied() {
-			s.Denied++
-		}
-		if warned(v) {
-			s.Warned++
-		}
+		s.count(&o.verdict)
 	}
 	return s
 }

@@ -80,15 +80,15 @@ var factKinds = map[schema.GroupKind]factKind{
 	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: {convert: virtualServiceCRD, add: func(x *factIndex, _ string, v any) {
 		x.virtualServiceCRD = v.(*apiextensionsv1.CustomResourceDefinition)
 	}},
-	{Group: "projectcontour.io", Kind: "HTTPProxy"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
+	{Group: "projectcontour.io", Kind: "HTTPProxy"}: {convert: slimCustom, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.HTTPProxies = append(f.HTTPProxies, *v.(*unstructured.Unstructured))
 	}},
-	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
+	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}: {convert: slimCustom, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.HTTPRoutes = append(f.HTTPRoutes, *v.(*unstructured.Unstructured))
 	}},
-	{Group: "getambassador.io", Kind: "Mapping"}: {convert: asIs, add: func(x *factIndex, ns string, v any) {
+	{Group: "getambassador.io", Kind: "Mapping"}: {convert: slimCustom, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.Mappings = append(f.Mappings, *v.(*unstructured.Unstructured))
 	}},
@@ -244,6 +244,11 @@ func virtualServiceCRD(u *unstructured.Unstructured) (any, error) {
 		return nil, nil
 	}
 	return typed[apiextensionsv1.CustomResourceDefinition](u)
+}
+
+// slimCustom keeps of a custom resource read as a fact what the webhook's cache keeps of it.
+func slimCustom(u *unstructured.Unstructured) (any, error) {
+	return defaults.SlimCustomFact(u), nil
 }
 
 // asIs keeps a related object unstructured: the engine reads BackendConfigs that way.

@@ -162,25 +162,28 @@ func load(o *options, stdin io.Reader, render bool) *run {
 func (r *run) summary() Summary {
 	s := Summary{Files: r.input.Found, SkippedFiles: len(r.input.Skipped), Objects: len(r.objects), Errors: len(r.errors)}
 	for _, o := range r.objects {
-		v := &o.verdict
-		if !v.judged {
-			continue
-		}
-		s.Judged++
-		if v.websocket {
-			s.WebSocket++
-		}
-		if len(v.changes) > 0 {
-			s.Changed++
-		}
-		if v.denied() {
-			s.Denied++
-		}
-		if warned(v) {
-			s.Warned++
+		if o.verdict.judged {
+			s.count(&o.verdict)
 		}
 	}
 	return s
+}
+
+// count adds one judged object's verdict to the summary.
+func (s *Summary) count(v *verdict) {
+	s.Judged++
+	if v.websocket {
+		s.WebSocket++
+	}
+	if len(v.changes) > 0 {
+		s.Changed++
+	}
+	if v.denied() {
+		s.Denied++
+	}
+	if warned(v) {
+		s.Warned++
+	}
 }
 
 // printErrors writes each input error on its own line, for people and for CI log matchers.

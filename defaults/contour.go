@@ -3,7 +3,6 @@ package defaults
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -189,30 +188,8 @@ func listContourWebSocketRoutes(ev *evaluation) {
 	}
 	slices.Sort(want)
 	want = slices.Compact(want)
-	raw, present := ev.annotation(annotationContourWebSocketRoutes)
-	if !present {
-		ev.setAnnotationDefault(annotationContourWebSocketRoutes, strings.Join(want, ","),
-			"Contour enables the WebSocket upgrade only on the paths listed here; Envoy answers 403 on the others")
-	} else {
-		listed := map[string]bool{}
-		for _, p := range splitList(raw) {
-			listed[p] = true
-		}
-		var missing []string
-		for _, p := range want {
-			if !listed[p] {
-				missing = append(missing, p)
-			}
-		}
-		if len(missing) > 0 {
-			merged := strings.Join(missing, ",")
-			if kept := strings.TrimRight(raw, ", \t"); kept != "" {
-				merged = kept + "," + merged
-			}
-			ev.mergeInto(annotationField(annotationContourWebSocketRoutes), merged, strings.Join(missing, ","),
-				"Contour enables the WebSocket upgrade only on the paths listed there")
-		}
-	}
+	ev.listInAnnotation(annotationContourWebSocketRoutes, want,
+		"Contour enables the WebSocket upgrade only on the paths listed here; Envoy answers 403 on the others")
 	ev.warn(annotationPath(annotationContourWebSocketRoutes), fmt.Sprintf(
 		"Envoy closes a WebSocket after its stream idle timeout (5 minutes unless Contour's configuration sets timeouts.stream-idle-timeout), and an Ingress cannot raise it; "+
 			"set timeouts.stream-idle-timeout to at least %s in Contour's configuration, or route this traffic with an HTTPProxy and timeoutPolicy.idle",

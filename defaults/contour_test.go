@@ -1,6 +1,7 @@
 package defaults
 
 import (
+	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -164,5 +165,43 @@ spec:
 	unstructured.SetNestedSlice(disabled.Object, []any{map[string]any{"services": []any{map[string]any{"name": "board", "port": int64(3000)}}}}, "spec", "routes")
 	if res := Evaluate(svc, DefaultPolicy(), Facts{HTTPProxies: []unstructured.Unstructured{*disabled}}); res.WebSocket {
 		t.Errorf("a route without enableWebsockets made the Service WebSocket: %+v", res.Reason)
+	}
+}
+
+// TestSlimCustomFactKeepsWhatDetectionReads: the slim copies the webhook's cache and the CLI
+// hold of HTTPProxies, HTTPRoutes and Mappings keep exactly the fields detection reads, and
+// detection through them finds what it finds through the whole objects.
+func TestSlimCustomFactKeepsWhatDetectionReads(t *testing.T) {
+	proxy := object(t, `
+apiVersion: projectcontour.io/v1
+kind: HTTPProxy
+metadata: {name: board, namespace: demo, annotations: {kubectl.kubernetes.io/last-applied-configuration: "{}", team: board}}
+spec:
+  virtualhost: {fqdn: board.example.com, tls: {secretName: board}}
+  routes:
+  - conditions: [{prefix: /live}]
+    enableWebsockets: true
+    timeoutPolicy: {response: 15s}
+    services: [{name: board, port: 3000, weight: 100}]
+`)
+	slim := SlimCustomFact(proxy)
+	want := map[string]any{"routes": []any{map[string]any{"enableWebsockets": true, "services": []any{map[string]any{"name": "board", "port": int64(3000)}}}}}
+	if !reflect.DeepEqual(slim.Object["spec"], want) {
+		t.Errorf("slim spec = %v, want %v", slim.Object["spec"], want)
+	}
+	if a := slim.GetAnnotations(); len(a) != 1 || a["team"] != "board" {
+		t.Errorf("slim annotations = %v, want team only", a)
+	}
+	if _, ok := proxy.GetAnnotations()["kubectl.kubernetes.io/last-applied-configuration"]; !ok {
+		t.Error("slimming changed the object it was made from")
+	}
+	svc := object(t, `{apiVersion: v1, kind: Service, metadata: {name: board, namespace: demo}, spec: {ports: [{name: http, port: 3000}]}}`)
+	whole := Evaluate(svc, DefaultPolicy(), Facts{HTTPProxies: []unstructured.Unstructured{*proxy}})
+	slimmed := Evaluate(svc, DefaultPolicy(), Facts{HTTPProxies: []unstructured.Unstructured{*slim}})
+	if !whole.WebSocket || whole.Reason != slimmed.Reason || len(whole.Changes) != len(slimmed.Changes) {
+		t.Errorf("through the whole HTTPProxy: %v %+v; through the slim one: %v %+v", whole.WebSocket, whole.Reason, slimmed.WebSocket, slimmed.Reason)
+	}
+	if other := object(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: x}}`); SlimCustomFact(other) != other {
+		t.Error("a kind that is not a custom fact was copied")
 	}
 }

@@ -24,6 +24,8 @@ var (
 	KindLinkerdServer   = schema.GroupKind{Group: "policy.linkerd.io", Kind: "Server"}
 	KindHTTPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
 	KindHTTPProxy       = schema.GroupKind{Group: "projectcontour.io", Kind: "HTTPProxy"}
+	// KindMapping (Emissary-ingress) is read as a fact only, never judged.
+	KindMapping = schema.GroupKind{Group: "getambassador.io", Kind: "Mapping"}
 
 	KindBackendTrafficPolicy = schema.GroupKind{Group: "gateway.envoyproxy.io", Kind: "BackendTrafficPolicy"}
 	KindClientTrafficPolicy  = schema.GroupKind{Group: "gateway.envoyproxy.io", Kind: "ClientTrafficPolicy"}
@@ -289,6 +291,35 @@ func (ev *evaluation) replaceServerDefault(path fieldPath, value any, why string
 // user's value: lists of names or attributes that wsguard extends and never shortens.
 func (ev *evaluation) mergeInto(path fieldPath, merged any, added, why string) {
 	ev.p.write(ev.rule, fmt.Sprintf("added %s to %s (%s)", added, path, why), merged, path.segs)
+}
+
+// listInAnnotation makes a comma-separated annotation list every entry of want: written whole
+// when the annotation is absent, otherwise the user's list kept as written with the missing
+// entries appended (entries compared trimmed, so that " chat" is not listed twice).
+func (ev *evaluation) listInAnnotation(key string, want []string, why string) {
+	raw, present := ev.annotation(key)
+	if !present {
+		ev.setAnnotationDefault(key, strings.Join(want, ","), why)
+		return
+	}
+	listed := map[string]bool{}
+	for entry := range strings.SplitSeq(raw, ",") {
+		listed[strings.TrimSpace(entry)] = true
+	}
+	var missing []string
+	for _, entry := range want {
+		if !listed[entry] {
+			missing = append(missing, entry)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	merged := strings.Join(missing, ",")
+	if kept := strings.TrimRight(raw, ", \t"); kept != "" {
+		merged = kept + "," + merged
+	}
+	ev.mergeInto(annotationField(key), merged, strings.Join(missing, ","), why)
 }
 
 // annotation returns an annotation of the object as it is now.

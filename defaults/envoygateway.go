@@ -287,7 +287,7 @@ func (ev *evaluation) routeFactIsWebSocket(u *unstructured.Unstructured) (Reason
 	}
 	for _, r := range factView[routeFactView](ev, u).Spec.Rules {
 		for _, b := range r.BackendRefs {
-			if (b.Group != nil && *b.Group != "") || (b.Kind != nil && *b.Kind != "Service") || (b.Namespace != nil && *b.Namespace != u.GetNamespace()) {
+			if !localServiceRef(b.Group, b.Kind, b.Namespace, u.GetNamespace()) {
 				continue
 			}
 			if svc := ev.facts.service(b.Name); svc != nil {

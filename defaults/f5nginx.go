@@ -35,34 +35,11 @@ var f5NGINXRules = family("f5-nginx", []Rule{
 // as written and the missing names are appended. Entries that name no backend Service of the
 // Ingress exactly are denied, because F5 then rejects the whole Ingress.
 func listF5WebSocketServices(ev *evaluation) {
-	want := webSocketServiceNames(ev)
-	raw, present := ev.annotation(annotationF5WebSocketServices)
-	switch {
-	case len(want) == 0:
-		// An Ingress marked as WebSocket but without Service backends has nothing to list.
-	case !present:
-		ev.setAnnotationDefault(annotationF5WebSocketServices, strings.Join(want, ","),
+	// An Ingress marked as WebSocket but without Service backends has nothing to list. Entries
+	// written with spaces (" chat") are judged below.
+	if want := webSocketServiceNames(ev); len(want) > 0 {
+		ev.listInAnnotation(annotationF5WebSocketServices, want,
 			"F5 NGINX Ingress Controller forwards the WebSocket Upgrade only to the Services listed here")
-	default:
-		listed := map[string]bool{}
-		for name := range strings.SplitSeq(raw, ",") {
-			// Compared trimmed so that " chat" is not listed twice; the judging below reports it.
-			listed[strings.TrimSpace(name)] = true
-		}
-		var missing []string
-		for _, name := range want {
-			if !listed[name] {
-				missing = append(missing, name)
-			}
-		}
-		if len(missing) > 0 {
-			merged := strings.Join(missing, ",")
-			if kept := strings.TrimRight(raw, ", \t"); kept != "" {
-				merged = kept + "," + merged
-			}
-			ev.mergeInto(annotationField(annotationF5WebSocketServices), merged, strings.Join(missing, ","),
-				"F5 NGINX Ingress Controller forwards the WebSocket Upgrade only to the Services listed there")
-		}
 	}
 	judgeF5WebSocketServiceNames(ev)
 }

@@ -46,7 +46,7 @@ func webSocketRouteRules(ev *evaluation) []int {
 	var idx []int
 	for i, r := range route.Spec.Rules {
 		for _, b := range r.BackendRefs {
-			if (b.Group != nil && *b.Group != "") || (b.Kind != nil && *b.Kind != "Service") || (b.Namespace != nil && *b.Namespace != ev.namespace()) {
+			if !localServiceRef(b.Group, b.Kind, b.Namespace, ev.namespace()) {
 				continue // not a Service of this namespace: wsguard cannot see it
 			}
 			if svc := ev.facts.service(b.Name); svc != nil {
@@ -59,6 +59,11 @@ func webSocketRouteRules(ev *evaluation) []int {
 		}
 	}
 	return ev.everyIndexWhenMarked(idx, len(route.Spec.Rules))
+}
+
+// localServiceRef reports whether a Gateway API backendRef names a Service of namespace ns.
+func localServiceRef(group, kind, namespace *string, ns string) bool {
+	return (group == nil || *group == "") && (kind == nil || *kind == "Service") && (namespace == nil || *namespace == ns)
 }
 
 // defaultHTTPRouteTimeouts keeps Gateway API timeouts from ending WebSocket connections. Unset, the

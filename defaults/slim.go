@@ -4,6 +4,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // AnnotationLastApplied is where client-side kubectl apply keeps a copy of the whole manifest.
@@ -62,4 +64,72 @@ func preStopOnly(l *corev1.Lifecycle) *corev1.Lifecycle {
 		return nil
 	}
 	return &corev1.Lifecycle{PreStop: l.PreStop}
+}
+
+// factFields names, per custom resource read as a fact, the fields detection reads of it. A
+// field maps to the fields kept inside it (in each element, for a list), or to nil to keep it
+// whole.
+type factFields map[string]factFields
+
+var customFactFields = map[schema.GroupKind]factFields{
+	// enableWebsockets and the Services each route names (httpProxyView).
+	KindHTTPProxy: {"spec": {"routes": {"enableWebsockets": nil, "services": {"name": nil, "port": nil, "protocol": nil}}}},
+	// The Gateways a route attaches to and its backends (routeFactView).
+	KindHTTPRoute: {"spec": {"parentRefs": nil, "rules": {"backendRefs": {"group": nil, "kind": nil, "name": nil, "namespace": nil, "port": nil}}}},
+	// Where a Mapping sends traffic and whether it forwards the upgrade (mappingView).
+	KindMapping: {"spec": {"service": nil, "allow_upgrade": nil, "use_websocket": nil, "grpc": nil}},
+}
+
+// SlimCustomFact keeps of an HTTPProxy, HTTPRoute or Mapping read as a fact its identity, its
+// annotations but the last-applied copy, and the fields detection reads; other kinds are
+// returned as they are.
+func SlimCustomFact(u *unstructured.Unstructured) *unstructured.Unstructured {
+	fields, ok := customFactFields[u.GroupVersionKind().GroupKind()]
+	if !ok {
+		return u
+	}
+	slim := &unstructured.Unstructured{Object: map[string]any{}}
+	slim.SetGroupVersionKind(u.GroupVersionKind())
+	slim.SetName(u.GetName())
+	slim.SetNamespace(u.GetNamespace())
+	slim.SetUID(u.GetUID())
+	slim.SetResourceVersion(u.GetResourceVersion())
+	if a := u.GetAnnotations(); len(a) > 0 {
+		kept := make(map[string]string, len(a))
+		for k, v := range a {
+			if k != AnnotationLastApplied {
+				kept[k] = v
+			}
+		}
+		slim.SetAnnotations(kept)
+	}
+	for k, v := range keepFields(u.Object, fields).(map[string]any) {
+		slim.Object[k] = v
+	}
+	return slim
+}
+
+// keepFields returns v with only the fields named (recursively; in every element of a list).
+func keepFields(v any, fields factFields) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for name, inner := range fields {
+			if fv, ok := x[name]; ok {
+				if inner == nil {
+					out[name] = fv
+				} else {
+					out[name] = keepFields(fv, inner)
+				}
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = keepFields(e, fields)
+		}
+		return out
+	}
+	return v
 }

@@ -184,149 +184,19 @@ func CacheByObject() map[client.Object]cache.ByObject {
 }
 
 // CacheTransform applies to every cached object: managedFields go (no rule reads them), and of an
-// HTTPProxy, HTTPRoute or Mapping only what detection reads stays (slimHTTPProxy, slimHTTPRoute,
-// slimMapping). They are watched only where their CRD is served, so their transforms cannot be set per object
+// HTTPProxy, HTTPRoute or Mapping only what detection reads stays (defaults.SlimCustomFact).
+// They are watched only where their CRD is served, so their transforms cannot be set per object
 // (CacheByObject), which needs the kind's REST mapping when the manager starts.
 func CacheTransform() func(any) (any, error) {
 	strip := cache.TransformStripManagedFields()
 	return func(obj any) (any, error) {
 		obj, err := strip(obj)
-		if err != nil {
-			return obj, err
+		if u, ok := obj.(*unstructured.Unstructured); ok && err == nil {
+			return defaults.SlimCustomFact(u), nil
 		}
-		if obj, err = slimHTTPProxy(obj); err != nil {
-			return obj, err
-		}
-		if obj, err = slimHTTPRoute(obj); err != nil {
-			return obj, err
-		}
-		return slimMapping(obj)
+		return obj, err
 	}
 }
-
-// slimMapping keeps of a cached Mapping its identity and the fields that say where it sends
-// traffic and whether it forwards the WebSocket upgrade.
-func slimMapping(obj any) (any, error) {
-	u, ok := obj.(*unstructured.Unstructured)
-	if !ok || u.GroupVersionKind().GroupKind() != MappingGVK.GroupKind() {
-		return obj, nil
-	}
-	slim := slimIdentity(u)
-	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
-	kept := map[string]any{}
-	for _, k := range []string{"service", "allow_upgrade", "use_websocket", "grpc"} {
-		if v, ok := spec[k]; ok {
-			kept[k] = v
-		}
-	}
-	slim.Object["spec"] = kept
-	return slim, nil
-}
-
-// slimHTTPRoute keeps of a cached HTTPRoute its identity, its annotations, the Gateways it
-// attaches to and each rule's backends: what tells whether an Envoy Gateway policy is WebSocket.
-func slimHTTPRoute(obj any) (any, error) {
-	u, ok := obj.(*unstructured.Unstructured)
-	if !ok || u.GroupVersionKind().GroupKind() != HTTPRouteGVK.GroupKind() {
-		return obj, nil
-	}
-	slim := slimIdentity(u)
-	annotations := u.GetAnnotations()
-	delete(annotations, annotationLastApplied)
-	slim.SetAnnotations(annotations)
-	spec := map[string]any{}
-	if parents, ok, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs"); ok {
-		spec["parentRefs"] = parents
-	}
-	rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
-	var kept []any
-	for _, r := range rules {
-		rule, ok := r.(map[string]any)
-		if !ok {
-			continue
-		}
-		out := map[string]any{}
-		if refs, ok := rule["backendRefs"].([]any); ok {
-			var backends []any
-			for _, b := range refs {
-				if ref, ok := b.(map[string]any); ok {
-					one := map[string]any{}
-					for _, k := range []string{"group", "kind", "name", "namespace", "port"} {
-						if v, ok := ref[k]; ok {
-							one[k] = v
-						}
-					}
-					backends = append(backends, one)
-				}
-			}
-			out["backendRefs"] = backends
-		}
-		kept = append(kept, out)
-	}
-	if kept != nil {
-		spec["rules"] = kept
-	}
-	slim.Object["spec"] = spec
-	return slim, nil
-}
-
-// slimIdentity is an object with only the kind, name, namespace, UID and resourceVersion of u.
-func slimIdentity(u *unstructured.Unstructured) *unstructured.Unstructured {
-	slim := &unstructured.Unstructured{Object: map[string]any{}}
-	slim.SetGroupVersionKind(u.GroupVersionKind())
-	slim.SetName(u.GetName())
-	slim.SetNamespace(u.GetNamespace())
-	slim.SetUID(u.GetUID())
-	slim.SetResourceVersion(u.GetResourceVersion())
-	return slim
-}
-
-// slimHTTPProxy keeps of a cached HTTPProxy its identity and, per route, enableWebsockets and
-// each service's name, port and protocol: what makes a Service WebSocket.
-func slimHTTPProxy(obj any) (any, error) {
-	u, ok := obj.(*unstructured.Unstructured)
-	if !ok || u.GroupVersionKind().GroupKind() != HTTPProxyGVK.GroupKind() {
-		return obj, nil
-	}
-	slim := slimIdentity(u)
-	routes, _, _ := unstructured.NestedSlice(u.Object, "spec", "routes")
-	var kept []any
-	for _, r := range routes {
-		route, ok := r.(map[string]any)
-		if !ok {
-			continue
-		}
-		out := map[string]any{}
-		if v, ok := route["enableWebsockets"]; ok {
-			out["enableWebsockets"] = v
-		}
-		if services, ok := route["services"].([]any); ok {
-			var svcs []any
-			for _, s := range services {
-				if svc, ok := s.(map[string]any); ok {
-					one := map[string]any{}
-					for _, k := range []string{"name", "port", "protocol"} {
-						if v, ok := svc[k]; ok {
-							one[k] = v
-						}
-					}
-					svcs = append(svcs, one)
-				}
-			}
-			out["services"] = svcs
-		}
-		kept = append(kept, out)
-	}
-	if kept != nil {
-		if err := unstructured.SetNestedSlice(slim.Object, kept, "spec", "routes"); err != nil {
-			return obj, err
-		}
-	}
-	return slim, nil
-}
-
-// annotationLastApplied is where client-side kubectl apply keeps the whole manifest.
-const annotationLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // withoutLastApplied drops the last-applied-configuration annotation, which no rule reads.
 func withoutLastApplied(obj any) (any, error) {
