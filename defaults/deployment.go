@@ -158,8 +158,11 @@ func coverDrainWithGracePeriod(ev *evaluation) {
 		if grace == nil || *grace < needed {
 			// Unset, the API server wrote 30 before admission: the webhook cannot tell it from a
 			// 30 the user wrote (docs/rules/deployment.md says how to keep 30).
-			ev.replaceServerDefault(graceField, needed,
-				fmt.Sprintf("covers the %ds preStop sleep and %ds to drain WebSocket connections", longestSleep, ev.policy.DrainSeconds))
+			why := fmt.Sprintf("covers the %ds preStop sleep and %ds to drain WebSocket connections", longestSleep, ev.policy.DrainSeconds)
+			if longestSleep == 0 {
+				why = fmt.Sprintf("leaves %ds to drain WebSocket connections; no container sleeps before SIGTERM", ev.policy.DrainSeconds)
+			}
+			ev.replaceServerDefault(graceField, needed, why)
 		}
 		return
 	}
