@@ -46,8 +46,12 @@ type Auditor struct {
 	// Excluded namespaces are never judged, as the webhooks never judge them: kube-system and
 	// wsguard's own namespace.
 	Excluded []string
-	// PageSize bounds each list request; 0 means 500.
+	// PageSize bounds each list request; 0 means 500. With a RateLimit, a page holds at most a
+	// minute's worth of objects, so that its continue token is still valid for the next page.
 	PageSize int64
+	// Pacer, when set, is waited on before each object is judged (NewRateLimit): the
+	// background audit of `wsguard serve` is paced, `wsguard check --cluster` is not.
+	Pacer Pacer
 	// SkipForbiddenKinds leaves out, instead of failing on, a kind the reader may not list
 	// (Summary.ForbiddenKinds): a server whose service account cannot list some kinds still
 	// audits the others.
@@ -234,6 +238,11 @@ func (a *Auditor) judgePages(ctx context.Context, gvk schema.GroupVersionKind, n
 			if obj.GetKind() == "" {
 				obj.SetGroupVersionKind(gvk)
 			}
+			if a.Pacer != nil {
+				if err := a.Pacer.Wait(ctx); err != nil {
+					return err
+				}
+			}
 			if ns.Name != factsNS {
 				f, err := a.Facts.Facts(ctx, ns, gvk)
 				if err != nil {
@@ -269,10 +278,11 @@ func judge(obj *unstructured.Unstructured, ns *corev1.Namespace, policy defaults
 }
 
 func (a *Auditor) pageSize() int64 {
+	size := int64(500)
 	if a.PageSize > 0 {
-		return a.PageSize
+		size = a.PageSize
 	}
-	return 500
+	return pagedFor(a.Pacer, size)
 }
 
 // kindName names a kind for messages: Kind (group/version), or Kind (version) for the core group.

@@ -30,6 +30,7 @@ func backgroundAudit(mgr ctrl.Manager, policy defaults.Policy, facts webhooks.Fa
 			Policy:             policy,
 			Excluded:           excluded,
 			SkipForbiddenKinds: true,
+			Pacer:              audit.NewRateLimit(o.AuditRate),
 		},
 		Interval:     o.AuditInterval,
 		WaitForCache: func(ctx context.Context) bool { return mgr.GetCache().WaitForCacheSync(ctx) },

@@ -50,6 +50,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	if o.AuditInterval < 0 {
 		return fmt.Errorf("--audit-interval %v: use a duration of zero (off) or more, such as 1h", o.AuditInterval)
 	}
+	if o.AuditRate < 0 {
+		return fmt.Errorf("--audit-rate %v: use a number of objects a second, or 0 to not pace the audit", o.AuditRate)
+	}
 	tlsOpts := []func(*tls.Config){func(c *tls.Config) { c.MinVersion = minTLS }}
 	if !o.EnableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
