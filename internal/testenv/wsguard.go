@@ -32,6 +32,9 @@ type WsguardOptions struct {
 	// LogFormat and LogLevel are --log-format and --log-level; empty, wsguard's defaults (JSON,
 	// info), which production runs.
 	LogFormat, LogLevel string
+	// Args are more flags for `wsguard serve`, after the ones the launcher sets (a benchmark's
+	// --audit-interval, for one).
+	Args []string
 	// Output receives wsguard's standard output and error; nil discards them. An *os.File is
 	// handed to the process, which writes through its own descriptor: the caller may close its
 	// own once StartWsguard returns.
@@ -104,6 +107,7 @@ func StartWsguard(ctx context.Context, o WsguardOptions) (*Wsguard, error) {
 	if o.LogLevel != "" {
 		args = append(args, "--log-level", o.LogLevel)
 	}
+	args = append(args, o.Args...)
 	w.cmd = exec.Command(o.Binary, args...)
 	w.cmd.Stdout, w.cmd.Stderr = o.Output, o.Output
 	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
