@@ -7,6 +7,10 @@
 #      wsguard, and with the same rules as native admission policies.
 #   4. hack/cachemem: wsguard's RSS with CACHEMEM_OBJECTS Deployments and as many Services in
 #      the cluster, a tenth of their namespaces opted in.
+#   5. hack/auditbench: the background audit over AUDITBENCH_OBJECTS stored objects
+#      (comma-separated, growing; default 1000,10000; "skip" leaves the step out), at each
+#      --audit-rate of AUDITBENCH_RATES (default 0,200; 0 is unpaced): its duration, wsguard's
+#      CPU and peak RSS during it, and admission latency with and without an audit running.
 # It needs KUBEBUILDER_ASSETS (the Makefile target sets it). Raw output goes to BENCH_OUT.
 # Figures depend on the machine and on whatever else runs on it: compare runs on one machine.
 set -euo pipefail
@@ -20,6 +24,8 @@ LOADGEN_ROUNDS="${LOADGEN_ROUNDS:-3}"
 APIBENCH_ITERATIONS="${APIBENCH_ITERATIONS:-150}"
 APIBENCH_ROUNDS="${APIBENCH_ROUNDS:-3}"
 CACHEMEM_OBJECTS="${CACHEMEM_OBJECTS:-10000}"
+AUDITBENCH_OBJECTS="${AUDITBENCH_OBJECTS:-1000,10000}"
+AUDITBENCH_RATES="${AUDITBENCH_RATES:-0,200}"
 BENCH_OUT="${BENCH_OUT:-bin/bench}"
 
 cd "$(dirname "$0")/.."
@@ -38,6 +44,11 @@ go run ./hack/apibench -wsguard "$BENCH_OUT/wsguard" -iterations "$APIBENCH_ITER
 
 echo "==> hack/cachemem (raw: $BENCH_OUT/cachemem.txt)" >&2
 go run ./hack/cachemem -wsguard "$BENCH_OUT/wsguard" -objects "$CACHEMEM_OBJECTS" | tee "$BENCH_OUT/cachemem.txt" >&2
+
+if [ "$AUDITBENCH_OBJECTS" != skip ]; then
+	echo "==> hack/auditbench (raw: $BENCH_OUT/auditbench.txt)" >&2
+	go run ./hack/auditbench -wsguard "$BENCH_OUT/wsguard" -objects "$AUDITBENCH_OBJECTS" -rates "$AUDITBENCH_RATES" | tee "$BENCH_OUT/auditbench.txt" >&2
+fi
 
 # The summary: medians of the Go benchmark repetitions (time/op is wall time, CPU/op the
 # process's CPU time per op), then the two programs' own summaries.
@@ -77,3 +88,8 @@ sed -n '/^machine:/,$p' "$BENCH_OUT/apibench.txt"
 echo
 echo "## Memory with a large cluster (hack/cachemem)"
 cat "$BENCH_OUT/cachemem.txt"
+if [ "$AUDITBENCH_OBJECTS" != skip ]; then
+	echo
+	echo "## The background audit at scale (hack/auditbench)"
+	cat "$BENCH_OUT/auditbench.txt"
+fi
