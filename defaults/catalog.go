@@ -9,6 +9,7 @@ var catalog = injectFirst(slices.Concat(
 	deploymentRules,
 	statefulSetRules,
 	daemonSetRules,
+	rolloutRules,
 	autoscalingRules,
 	serviceRules,
 	ingressRules,

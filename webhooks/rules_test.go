@@ -109,6 +109,10 @@ var ruleSpecs = []ruleSpec{
 		"metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]", "targetCPUUtilizationPercentage: 70", 1)},
 	{rule: "hpa-scale-down-policy", expect: warned, setup: []string{deploymentWith()}, obj: hpaYAML(", behavior: {scaleDown: {policies: [{type: Percent, value: 50, periodSeconds: 15}]}}")},
 
+	{rule: "deployment-rolling-update", expect: warned, obj: deploymentWith("%STRATEGY%", "replicas: 8,")},
+	{rule: "deployment-disruption-budget", expect: warned, obj: deploymentWith()},
+	{rule: "statefulset-disruption-budget", expect: warned, obj: statefulSetWith()},
+
 	{rule: "service-session-affinity", expect: defaulted, obj: serviceYAML("")},
 	{rule: "service-app-protocol", expect: defaulted, obj: serviceYAML("")},
 	{rule: "service-http2-port", expect: denied, obj: `{apiVersion: v1, kind: Service, metadata: {name: chat}, spec: {ports: [{name: grpc-ws, port: 80}]}}`},
