@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,8 +22,8 @@ import (
 var excludedNamespaces = map[string]bool{metav1.NamespaceSystem: true, "wsguard-system": true}
 
 // factIndex holds what the webhook would read from its cache, taken from the input instead:
-// Namespaces, and per namespace the Services, Ingresses, Deployments, StatefulSets, Contour
-// HTTPProxies, Gateway API HTTPRoutes, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses.
+// Namespaces, and per namespace the Services, Ingresses, Deployments, StatefulSets,
+// PodDisruptionBudgets, Contour HTTPProxies, Gateway API HTTPRoutes, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses.
 type factIndex struct {
 	// defaultNamespace is the namespace of objects that name none (-n).
 	defaultNamespace string
@@ -34,6 +35,10 @@ type factIndex struct {
 	// backendConfigs is true when the input holds any BackendConfig: then one that is missing
 	// is reported as missing, not as unreadable.
 	backendConfigs bool
+	// budgets is true when the input holds any PodDisruptionBudget: only then is a WebSocket
+	// workload that none covers warned about (a set of manifests without any most often gets
+	// its budgets from elsewhere).
+	budgets bool
 	// virtualServiceCRD is Istio's VirtualService CRD when the input holds it (helm template of
 	// an Istio chart, say): its schema decides whether websocketUpgrade is injected.
 	virtualServiceCRD *apiextensionsv1.CustomResourceDefinition
@@ -77,6 +82,11 @@ var factKinds = map[schema.GroupKind]factKind{
 		f := x.facts(ns)
 		f.StatefulSets = append(f.StatefulSets, *v.(*appsv1.StatefulSet))
 	}, reserve: func(f *defaults.Facts, n int) { f.StatefulSets = slices.Grow(f.StatefulSets, n) }},
+	{Group: "policy", Kind: "PodDisruptionBudget"}: {convert: slim(defaults.SlimPodDisruptionBudget), add: func(x *factIndex, ns string, v any) {
+		f := x.facts(ns)
+		f.PodDisruptionBudgets = append(f.PodDisruptionBudgets, *v.(*policyv1.PodDisruptionBudget))
+		x.budgets = true
+	}},
 	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: {convert: virtualServiceCRD, add: func(x *factIndex, _ string, v any) {
 		x.virtualServiceCRD = v.(*apiextensionsv1.CustomResourceDefinition)
 	}},
@@ -198,6 +208,7 @@ func (x *factIndex) factsFor(ns string, gvk schema.GroupVersionKind) defaults.Fa
 	f.Namespace = x.namespace(ns)
 	f.IngressClasses = x.classes
 	f.BackendConfigsKnown = x.backendConfigs
+	f.PodDisruptionBudgetsKnown = x.budgets
 	if gvk.GroupKind() == defaults.KindVirtualService && x.virtualServiceCRD != nil {
 		f.WebsocketUpgradeInSchema = defaults.WebsocketUpgradeInSchema(x.virtualServiceCRD, gvk.Version)
 	}

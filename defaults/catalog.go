@@ -9,6 +9,8 @@ var catalog = injectFirst(slices.Concat(
 	deploymentRules,
 	statefulSetRules,
 	daemonSetRules,
+	rolloutRules,
+	autoscalingRules,
 	serviceRules,
 	ingressRules,
 	ingressNGINXRules,

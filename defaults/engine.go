@@ -18,6 +18,8 @@ var (
 	KindDaemonSet   = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
 	KindService     = schema.GroupKind{Group: "", Kind: "Service"}
 	KindIngress     = schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}
+	// KindHorizontalPodAutoscaler is judged through the workload its scaleTargetRef names.
+	KindHorizontalPodAutoscaler = schema.GroupKind{Group: "autoscaling", Kind: "HorizontalPodAutoscaler"}
 
 	KindVirtualService  = schema.GroupKind{Group: "networking.istio.io", Kind: "VirtualService"}
 	KindDestinationRule = schema.GroupKind{Group: "networking.istio.io", Kind: "DestinationRule"}
@@ -45,6 +47,8 @@ var kinds = map[schema.GroupKind]kindSupport{
 	KindDaemonSet:   {detect: workloadIsWebSocket},
 	KindService:     {detect: serviceIsWebSocket},
 	KindIngress:     {detect: ingressIsWebSocket},
+
+	KindHorizontalPodAutoscaler: {detect: hpaIsWebSocket},
 
 	KindVirtualService:  {detect: virtualServiceIsWebSocket},
 	KindDestinationRule: {detect: destinationRuleIsWebSocket},

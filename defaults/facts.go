@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -40,6 +41,13 @@ type Facts struct {
 	Deployments []appsv1.Deployment
 	// StatefulSets are the StatefulSets of the object's namespace, read like Deployments.
 	StatefulSets []appsv1.StatefulSet
+	// PodDisruptionBudgets are the PodDisruptionBudgets (policy/v1) of the object's namespace:
+	// which of them cover a WebSocket workload's pods.
+	PodDisruptionBudgets []policyv1.PodDisruptionBudget
+	// PodDisruptionBudgetsKnown is true when PodDisruptionBudgets are all the namespace has (the
+	// webhook's cache, a cluster), and false when a missing one may simply be elsewhere: the CLI
+	// sets it only when its input holds a PodDisruptionBudget.
+	PodDisruptionBudgetsKnown bool
 	// WebsocketUpgradeInSchema is true when the installed VirtualService CRD, in the version of
 	// the object under review, still has http[].websocketUpgrade. Istio removed the field from
 	// its API; where the CRD no longer has it, the API server prunes it, so it is not injected.

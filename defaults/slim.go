@@ -3,6 +3,7 @@ package defaults
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -39,6 +40,16 @@ func SlimStatefulSet(s *appsv1.StatefulSet) *appsv1.StatefulSet {
 	slim := &appsv1.StatefulSet{TypeMeta: s.TypeMeta, ObjectMeta: slimMeta(s.ObjectMeta)}
 	slim.Spec.Selector = s.Spec.Selector
 	slim.Spec.Template = slimTemplate(s.Spec.Template)
+	return slim
+}
+
+// SlimPodDisruptionBudget keeps of a PodDisruptionBudget what the rollout rules read: its
+// identity, selector, minAvailable and maxUnavailable.
+func SlimPodDisruptionBudget(p *policyv1.PodDisruptionBudget) *policyv1.PodDisruptionBudget {
+	slim := &policyv1.PodDisruptionBudget{TypeMeta: p.TypeMeta, ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, UID: p.UID, ResourceVersion: p.ResourceVersion}}
+	slim.Spec.Selector = p.Spec.Selector
+	slim.Spec.MinAvailable = p.Spec.MinAvailable
+	slim.Spec.MaxUnavailable = p.Spec.MaxUnavailable
 	return slim
 }
 

@@ -163,6 +163,24 @@ spec:
 `
 }
 
+// gitopsScaled is the WebSocket Deployment the HorizontalPodAutoscaler cases scale (created
+// before them).
+var gitopsScaled = strings.ReplaceAll(gitopsWorkload("Deployment", "", "", "", "", ""), "%NAME%", "gitops-scaled")
+
+func gitopsHPA(behavior string) string {
+	return `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: %NAME%}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: gitops-scaled}
+  minReplicas: 2
+  maxReplicas: 20
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+` + behavior
+}
+
 // gitopsRoute is the HTTPRoute to the WebSocket backend that the BackendTrafficPolicy cases
 // target (created before them).
 const gitopsRoute = `apiVersion: gateway.networking.k8s.io/v1
@@ -460,6 +478,22 @@ var gitopsCases = []gitopsCase{
 		fields:   proxyConfig + " " + sleepAndGrace, defaulted: "terminationDrainDuration: 45s\n 15 45", stored: "terminationDrainDuration: 50s\n 20 50",
 	},
 	{
+		rule:      "hpa-scale-down",
+		original:  gitopsHPA(""),
+		edited:    gitopsHPA("  behavior:\n    scaleDown: {stabilizationWindowSeconds: 600, policies: [{type: Pods, value: 1, periodSeconds: 120}]}\n"),
+		fields:    `{.spec.behavior.scaleDown.stabilizationWindowSeconds} {.spec.behavior.scaleDown.policies[0].type} {.spec.behavior.scaleDown.policies[0].value}`,
+		defaulted: "300 Percent 10", stored: "600 Pods 1",
+	},
+	{
+		// Skipping the rule gives the Kubernetes default back: wsguard's values leave with it.
+		rule:     "hpa-scale-down",
+		original: gitopsHPA(""),
+		edited:   strings.Replace(gitopsHPA(""), "metadata: {name: %NAME%}", "metadata: {name: %NAME%, annotations: {wsguard.io/skip-rules: hpa-scale-down}}", 1),
+		// The API server may fill in its own scaleDown beside the scaleUp it defaulted; that one
+		// has no window.
+		fields: `{.spec.behavior.scaleDown.stabilizationWindowSeconds}`, defaulted: "300", stored: "",
+	},
+	{
 		rule:     "contour-httpproxy-websockets",
 		original: gitopsHTTPProxy(""),
 		edited:   gitopsHTTPProxy("\n    enableWebsockets: true\n    timeoutPolicy: {idle: 2h}"),
@@ -607,7 +641,7 @@ spec:
 			}
 		}
 		path := filepath.Join(GinkgoT().TempDir(), "prerequisites.yaml")
-		Expect(os.WriteFile(path, []byte(strings.Join(append(routes, gitopsBackend, gitopsRoute), "---\n")), 0o644)).To(Succeed())
+		Expect(os.WriteFile(path, []byte(strings.Join(append(routes, gitopsBackend, gitopsRoute, gitopsScaled), "---\n")), 0o644)).To(Succeed())
 		_, stderr, err := kubectl("apply", "-n", gitopsNamespace, "-f", path)
 		Expect(err).NotTo(HaveOccurred(), stderr)
 

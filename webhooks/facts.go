@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -115,6 +116,14 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		f.Mappings = list.Items
 	}
 	switch gk {
+	case defaults.KindDeployment, defaults.KindStatefulSet:
+		// The rollout rules look for the PodDisruptionBudgets that cover the workload's pods.
+		var budgets policyv1.PodDisruptionBudgetList
+		if err := r.Cache.List(ctx, &budgets, in, client.UnsafeDisableDeepCopy); err != nil {
+			return f, fmt.Errorf("listing PodDisruptionBudgets of %s: %w", ns.Name, err)
+		}
+		f.PodDisruptionBudgets = budgets.Items
+		f.PodDisruptionBudgetsKnown = true
 	case defaults.KindService, defaults.KindIngress:
 		// Service and Ingress rules resolve controllers through IngressClasses.
 		var classes networkingv1.IngressClassList
@@ -166,6 +175,7 @@ func CachedTypes() []client.Object {
 	return []client.Object{
 		&corev1.Namespace{}, &corev1.Service{}, &networkingv1.Ingress{}, &networkingv1.IngressClass{},
 		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &apiextensionsv1.CustomResourceDefinition{},
+		&policyv1.PodDisruptionBudget{},
 	}
 }
 
@@ -178,6 +188,7 @@ func CacheByObject() map[client.Object]cache.ByObject {
 		&apiextensionsv1.CustomResourceDefinition{}: {Field: fields.OneTermEqualSelector("metadata.name", defaults.VirtualServiceCRDName)},
 		&appsv1.Deployment{}:                        {Transform: slimDeployment},
 		&appsv1.StatefulSet{}:                       {Transform: slimStatefulSet},
+		&policyv1.PodDisruptionBudget{}:             {Transform: slimPodDisruptionBudget},
 		&corev1.Service{}:                           {Transform: withoutLastApplied},
 		&networkingv1.Ingress{}:                     {Transform: withoutLastApplied},
 	}
@@ -222,6 +233,15 @@ func slimDeployment(obj any) (any, error) {
 func slimStatefulSet(obj any) (any, error) {
 	if s, ok := obj.(*appsv1.StatefulSet); ok {
 		return defaults.SlimStatefulSet(s), nil
+	}
+	return obj, nil
+}
+
+// slimPodDisruptionBudget keeps of a cached PodDisruptionBudget its selector and limits
+// (defaults.SlimPodDisruptionBudget): its status changes with every pod, and no rule reads it.
+func slimPodDisruptionBudget(obj any) (any, error) {
+	if p, ok := obj.(*policyv1.PodDisruptionBudget); ok {
+		return defaults.SlimPodDisruptionBudget(p), nil
 	}
 	return obj, nil
 }

@@ -40,6 +40,8 @@ func ServedKinds() []servedKind {
 		{GroupKind: defaults.KindDeployment, Resource: "deployments", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindStatefulSet, Resource: "statefulsets", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindDaemonSet, Resource: "daemonsets", Versions: []string{"v1"}},
+		// autoscaling/v1 HPAs reach the webhook converted to v2, which has spec.behavior.
+		{GroupKind: defaults.KindHorizontalPodAutoscaler, Resource: "horizontalpodautoscalers", Versions: []string{"v2"}},
 		{GroupKind: defaults.KindService, Resource: "services", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindIngress, Resource: "ingresses", Versions: []string{"v1"}},
 		{GroupKind: defaults.KindVirtualService, Resource: "virtualservices", Versions: []string{"v1", "v1beta1", "v1alpha3"}},

@@ -22,6 +22,8 @@ func ReadPermissions() []rbacv1.PolicyRule {
 		{APIGroups: []string{""}, Resources: []string{"namespaces", "services"}, Verbs: read},
 		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets"}, Verbs: read},
 		{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingressclasses", "ingresses"}, Verbs: read},
+		// The rollout rules warn about WebSocket workloads that no PodDisruptionBudget covers.
+		{APIGroups: []string{"policy"}, Resources: []string{"poddisruptionbudgets"}, Verbs: read},
 		// Whether the cluster's VirtualService schema keeps http[].websocketUpgrade (the cache
 		// holds only that one CRD, but a field selector cannot narrow RBAC).
 		{APIGroups: []string{"apiextensions.k8s.io"}, Resources: []string{"customresourcedefinitions"}, Verbs: read},

@@ -83,6 +83,12 @@ func daemonSetWith(replacements ...string) string {
 	return strings.Replace(deploymentWith(replacements...), "kind: Deployment", "kind: DaemonSet", 1)
 }
 
+// hpaYAML is an HPA of Deployment chat (deploymentWith), with more spec fields appended.
+func hpaYAML(more string) string {
+	return `{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: chat}, spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: chat},
+ minReplicas: 2, maxReplicas: 10, metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]` + more + `}}`
+}
+
 var ruleSpecs = []ruleSpec{
 	{rule: "deployment-prestop-sleep", expect: defaulted, obj: deploymentWith()},
 	{rule: "deployment-grace-period", expect: denied, obj: deploymentWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
@@ -94,6 +100,18 @@ var ruleSpecs = []ruleSpec{
 	{rule: "statefulset-grace-period", expect: denied, obj: statefulSetWith("%GRACE%", "terminationGracePeriodSeconds: 10,", "%HOOK%", "lifecycle: {preStop: {exec: {command: [sh, -c, sleep 20]}}}")},
 	{rule: "statefulset-readiness-probe", expect: warned, obj: statefulSetWith("%PROBE%", "")},
 	{rule: "statefulset-update-strategy", expect: warned, obj: statefulSetWith("%STRATEGY%", "replicas: 4, updateStrategy: {rollingUpdate: {maxUnavailable: 2}},")},
+
+	{rule: "hpa-scale-down", expect: defaulted, setup: []string{deploymentWith()}, obj: hpaYAML("")},
+	// The API server fills scaleDown in beside a scaleUp before webhooks run; it counts as unset.
+	{rule: "hpa-scale-down", expect: defaulted, setup: []string{deploymentWith()}, obj: hpaYAML(", behavior: {scaleUp: {stabilizationWindowSeconds: 0}}")},
+	// An autoscaling/v1 HPA reaches the webhook as v2 and keeps the default in v2's behavior.
+	{rule: "hpa-scale-down", expect: defaulted, setup: []string{deploymentWith()}, obj: strings.Replace(strings.Replace(hpaYAML(""), "autoscaling/v2", "autoscaling/v1", 1),
+		"metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]", "targetCPUUtilizationPercentage: 70", 1)},
+	{rule: "hpa-scale-down-policy", expect: warned, setup: []string{deploymentWith()}, obj: hpaYAML(", behavior: {scaleDown: {policies: [{type: Percent, value: 50, periodSeconds: 15}]}}")},
+
+	{rule: "deployment-rolling-update", expect: warned, obj: deploymentWith("%STRATEGY%", "replicas: 8,")},
+	{rule: "deployment-disruption-budget", expect: warned, obj: deploymentWith()},
+	{rule: "statefulset-disruption-budget", expect: warned, obj: statefulSetWith()},
 
 	{rule: "service-session-affinity", expect: defaulted, obj: serviceYAML("")},
 	{rule: "service-app-protocol", expect: defaulted, obj: serviceYAML("")},
