@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/wsguard/wsguard/defaults"
 )
@@ -218,7 +217,7 @@ func decodeObject(req admission.Request) (*unstructured.Unstructured, error) {
 }
 
 // decodeTyped reads the request's object into its Go type when the engine can recognise it from
-// that alone (defaults.NewTyped), with the JSON decoder apimachinery uses for typed objects. It
+// that alone (defaults.NewTyped), with reviewJSON. It
 // returns nil when it cannot: another kind, an object that does not name its kind as the request
 // does, or one that does not decode; decodeObject then reads it, and reports what is wrong.
 func decodeTyped(req admission.Request, gk schema.GroupKind) (any, schema.GroupVersionKind) {
@@ -226,7 +225,7 @@ func decodeTyped(req admission.Request, gk schema.GroupKind) (any, schema.GroupV
 	if typed == nil || len(req.Object.Raw) == 0 {
 		return nil, schema.GroupVersionKind{}
 	}
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(req.Object.Raw, typed); err != nil {
+	if err := reviewJSON.Unmarshal(req.Object.Raw, typed); err != nil {
 		return nil, schema.GroupVersionKind{}
 	}
 	obj, ok := typed.(runtime.Object)
