@@ -11,9 +11,10 @@ import (
 )
 
 // checkTypedPaths holds the typed path to the full one on an input: when the object decodes
-// into its Go type as the webhook decodes it, NotWebSocket may only say so when Evaluate finds
-// the object not WebSocket and changes and reports nothing, and EvaluateTyped must give exactly
-// Evaluate's result. checkInvariants runs it on every table row and fuzz input.
+// into its Go type (here with sigs.k8s.io/json; webhooks.TestTypedPathAnswersAsTheFullPath holds
+// the webhook's own decoder to the same answers), NotWebSocket may only say so when Evaluate
+// finds the object not WebSocket and changes and reports nothing, and EvaluateTyped must give
+// exactly Evaluate's result. checkInvariants runs it on every table row and fuzz input.
 func checkTypedPaths(t *testing.T, in *unstructured.Unstructured, policy Policy, facts Facts, want Result) {
 	t.Helper()
 	gk := in.GroupVersionKind().GroupKind()
@@ -26,7 +27,7 @@ func checkTypedPaths(t *testing.T, in *unstructured.Unstructured, policy Policy,
 		t.Fatal(err)
 	}
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, typed); err != nil {
-		return // the webhook then takes the full path only
+		return // the webhook then takes only the full path
 	}
 	if typed.(runtime.Object).GetObjectKind().GroupVersionKind().GroupKind() != gk {
 		return
