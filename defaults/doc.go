@@ -14,6 +14,7 @@
 //	rule.go        Rule: what a rule declares (kind, controller, effects, remediation)
 //	catalog.go     the families in evaluation order
 //	engine.go      Evaluate, and the helpers rules write and report through
+//	typed.go       NotWebSocket and EvaluateTyped: recognition from an object's Go type
 //	path.go        fieldPath: a field named once for patch, message and report
 //	patch.go       the recording patcher and the JSON-pointer codec
 //	result.go      Result, Change, Violation (a Kubernetes field error), Warning

@@ -97,11 +97,19 @@ func RuleByID(id string) (Rule, bool) {
 // Deciding whether the namespace opted in, and whether violations deny or warn, is the
 // caller's business (see OptedIn and EnforcementFor): Evaluate reports what it finds.
 func Evaluate(obj *unstructured.Unstructured, policy Policy, facts Facts) Result {
+	return evaluate(obj, policy, facts, nil)
+}
+
+// evaluate is Evaluate, with typed, when not nil, the object's first typed view (EvaluateTyped).
+func evaluate(obj *unstructured.Unstructured, policy Policy, facts Facts, typed any) Result {
 	ev := &evaluation{
 		p:      newPatcher(obj.Object),
 		policy: policy,
 		facts:  &facts,
 		gk:     obj.GroupVersionKind().GroupKind(),
+	}
+	if typed != nil {
+		ev.seedView(typed)
 	}
 	ev.run()
 	res := ev.result
@@ -136,11 +144,11 @@ type evaluation struct {
 	facts  *Facts
 	gk     schema.GroupKind
 	result Result
-	rule   string            // the rule that is running, for attribution
-	skip   map[string]bool   // rules skipped by annotation
-	views  map[string]any    // typed read-only views, keyed by kind
-	viewAt map[string]int    // number of changes when each view was made
-	annots map[string]string // annotations as they were before any rule ran
+	rule   string                   // the rule that is running, for attribution
+	skip   map[string]bool          // rules skipped by annotation
+	views  map[schema.GroupKind]any // typed read-only views, keyed by kind
+	viewAt map[schema.GroupKind]int // number of changes when each view was made
+	annots map[string]string        // annotations as they were before any rule ran
 	// controller is the Ingress controller serving the object, once resolved (inScope).
 	controller *string
 	// released are wsguard's own values taken out before the rules ran (releaseOwned); owns are

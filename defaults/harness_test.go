@@ -117,6 +117,7 @@ func checkInvariants(t *testing.T, in *unstructured.Unstructured, policy Policy,
 	if !reflect.DeepEqual(before.Object, in.Object) {
 		t.Fatalf("Evaluate modified its input")
 	}
+	checkTypedPaths(t, in, policy, facts, res)
 	if len(res.Changes) == 0 {
 		if res.Object != in {
 			t.Errorf("no changes, but Result.Object is not the input")

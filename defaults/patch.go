@@ -36,9 +36,35 @@ func (p *patcher) object() map[string]any {
 
 func (p *patcher) writable() map[string]any {
 	if p.working == nil {
-		p.working = runtime.DeepCopyJSON(p.original)
+		p.working = copyForWriting(p.original)
 	}
 	return p.working
+}
+
+// copyForWriting deep-copies obj except metadata.managedFields, which the copy shares: no rule
+// writes there, and on an object sent by the API server they are often most of its size, so
+// copying them was most of the cost of a first write.
+func copyForWriting(obj map[string]any) map[string]any {
+	meta, ok := obj["metadata"].(map[string]any)
+	managed, has := meta["managedFields"]
+	if !ok || !has {
+		return runtime.DeepCopyJSON(obj)
+	}
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		if k != "metadata" {
+			out[k] = runtime.DeepCopyJSONValue(v)
+		}
+	}
+	m := make(map[string]any, len(meta))
+	for k, v := range meta {
+		if k != "managedFields" {
+			m[k] = runtime.DeepCopyJSONValue(v)
+		}
+	}
+	m["managedFields"] = managed
+	out["metadata"] = m
+	return out
 }
 
 // get returns the value at path and whether it exists. Path elements index maps by key and

@@ -8,6 +8,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Typed views let rules read an object through its Go type. They are read-only copies: writes
@@ -49,7 +50,7 @@ func (ev *evaluation) ingress() *networkingv1.Ingress {
 // unchanged. A conversion error marks the object malformed and yields an empty T, so rules
 // never see nil.
 func view[T any](ev *evaluation) *T {
-	key := ev.gk.String()
+	key := ev.gk
 	if v, ok := ev.views[key].(*T); ok && ev.viewAt[key] == ev.p.version() {
 		return v
 	}
@@ -59,7 +60,7 @@ func view[T any](ev *evaluation) *T {
 		return out
 	}
 	if ev.views == nil {
-		ev.views, ev.viewAt = map[string]any{}, map[string]int{}
+		ev.views, ev.viewAt = map[schema.GroupKind]any{}, map[schema.GroupKind]int{}
 	}
 	ev.views[key], ev.viewAt[key] = out, ev.p.version()
 	return out

@@ -156,7 +156,7 @@ func (c *benchCache) List(_ context.Context, list client.ObjectList, _ ...client
 		l.Items = slices.Clone(c.services)
 	case *networkingv1.IngressClassList:
 		l.Items = slices.Clone(c.classes)
-	case *networkingv1.IngressList, *appsv1.DeploymentList:
+	case *networkingv1.IngressList, *appsv1.DeploymentList, *appsv1.StatefulSetList:
 		// The namespace has none.
 	default:
 		return fmt.Errorf("benchCache cannot list %T", list)

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -35,6 +36,9 @@ type handler struct {
 	// ownNamespace is where wsguard runs; it and kube-system are never judged.
 	ownNamespace string
 	log          logr.Logger
+	// fullPath turns off the typed pre-check (decodeTyped, defaults.NotWebSocket), so that a
+	// test can hold the two paths to the same answers.
+	fullPath bool
 }
 
 func (h *handler) webhookName() string {
@@ -70,9 +74,21 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	if req.Namespace == metav1.NamespaceSystem || (h.ownNamespace != "" && req.Namespace == h.ownNamespace) {
 		return admission.Allowed("wsguard never judges kube-system or its own namespace")
 	}
-	obj, err := decodeObject(req)
-	if err != nil {
-		return admission.Errored(http.StatusBadRequest, fmt.Errorf("wsguard: %w", err))
+	// Most objects are not WebSocket: read in their Go type, they are recognised as such without
+	// the unstructured object (decodeTyped, defaults.NotWebSocket). Anything the typed read
+	// cannot settle, malformed objects included, takes the full path below.
+	var obj *unstructured.Unstructured
+	var typed any
+	var gvk schema.GroupVersionKind
+	if !h.fullPath {
+		typed, gvk = decodeTyped(req, gk)
+	}
+	if typed == nil {
+		var err error
+		if obj, err = decodeObject(req); err != nil {
+			return admission.Errored(http.StatusBadRequest, fmt.Errorf("wsguard: %w", err))
+		}
+		gvk = obj.GroupVersionKind()
 	}
 	ns, err := h.facts.Namespace(ctx, req.Namespace)
 	if err != nil {
@@ -82,12 +98,20 @@ func (h *handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	if !defaults.OptedIn(ns) {
 		return admission.Allowed("namespace has not opted in to wsguard")
 	}
-	facts, err := h.facts.Facts(ctx, ns, obj.GroupVersionKind())
+	facts, err := h.facts.Facts(ctx, ns, gvk)
 	if err != nil {
 		h.requestLog(req).Error(err, "cannot gather facts")
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("wsguard: %w", err))
 	}
-	res := defaults.Evaluate(obj, h.policy, facts)
+	if typed != nil && defaults.NotWebSocket(typed, h.policy, facts) {
+		return admission.Allowed("not WebSocket")
+	}
+	if obj == nil {
+		if obj, err = decodeObject(req); err != nil {
+			return admission.Errored(http.StatusBadRequest, fmt.Errorf("wsguard: %w", err))
+		}
+	}
+	res := defaults.EvaluateTyped(obj, typed, h.policy, facts)
 	if !res.WebSocket && len(res.Violations) == 0 && len(res.Changes) == 0 {
 		return admission.Allowed("not WebSocket")
 	}
@@ -190,6 +214,29 @@ func decodeObject(req admission.Request) (*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("the object is a %s but the request says %s", obj.GroupVersionKind().GroupKind(), metav1GroupKind(req.Kind))
 	}
 	return obj, nil
+}
+
+// decodeTyped reads the request's object into its Go type when the engine can recognise it from
+// that alone (defaults.NewTyped), with reviewJSON. It
+// returns nil when it cannot: another kind, an object that does not name its kind as the request
+// does, or one that does not decode; decodeObject then reads it, and reports what is wrong.
+func decodeTyped(req admission.Request, gk schema.GroupKind) (any, schema.GroupVersionKind) {
+	typed := defaults.NewTyped(gk)
+	if typed == nil || len(req.Object.Raw) == 0 {
+		return nil, schema.GroupVersionKind{}
+	}
+	if err := reviewJSON.Unmarshal(req.Object.Raw, typed); err != nil {
+		return nil, schema.GroupVersionKind{}
+	}
+	obj, ok := typed.(runtime.Object)
+	if !ok {
+		return nil, schema.GroupVersionKind{}
+	}
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	if gvk.GroupKind() != gk {
+		return nil, schema.GroupVersionKind{}
+	}
+	return typed, gvk
 }
 
 func resultLabel(r admission.Response) string {

@@ -3,7 +3,6 @@ package webhooks
 import (
 	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/wsguard/wsguard/defaults"
 )
@@ -17,18 +16,7 @@ func Register(server webhook.Server, policy defaults.Policy, facts FactsReader, 
 	for _, k := range ServedKinds() {
 		for _, mutate := range []bool{true, false} {
 			h := &handler{kind: k, mutate: mutate, policy: policy, facts: facts, ownNamespace: ownNamespace, log: log.WithName(k.Resource)}
-			server.Register(h.path(), (&admission.Webhook{Handler: h, LogConstructor: requestLogger}).WithRecoverPanic(true))
+			server.Register(h.path(), reviewServer{handler: h})
 		}
 	}
-}
-
-// requestLogger is controller-runtime's per-request logger, built only when its debug lines can
-// be written. Its default attaches six request values to every request's logger, twice per
-// request, and zap encodes them at once, even though at the levels wsguard runs at nothing is
-// written with them.
-func requestLogger(base logr.Logger, req *admission.Request) logr.Logger {
-	if req == nil || !base.V(5).Enabled() {
-		return base
-	}
-	return admission.DefaultLogConstructor(base, req)
 }
