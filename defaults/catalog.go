@@ -15,6 +15,7 @@ var catalog = injectFirst(slices.Concat(
 	f5NGINXRules,
 	haproxyRules,
 	traefikRules,
+	traefikCRDRules,
 	kongRules,
 	contourRules,
 	awsALBRules,
