@@ -24,5 +24,6 @@ var catalog = injectFirst(slices.Concat(
 	istioRules,
 	linkerdRules,
 	gatewayAPIRules,
+	ngfRules,
 	envoyGatewayRules,
 ))
