@@ -22,7 +22,8 @@ var excludedNamespaces = map[string]bool{metav1.NamespaceSystem: true, "wsguard-
 
 // factIndex holds what the webhook would read from its cache, taken from the input instead:
 // Namespaces, and per namespace the Services, Ingresses, Deployments, StatefulSets, Contour
-// HTTPProxies, Gateway API HTTPRoutes, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses.
+// HTTPProxies, Gateway API HTTPRoutes, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses,
+// Gateways and GatewayClasses.
 type factIndex struct {
 	// defaultNamespace is the namespace of objects that name none (-n).
 	defaultNamespace string
@@ -31,6 +32,9 @@ type factIndex struct {
 	namespaces map[string]*corev1.Namespace
 	byNS       map[string]*defaults.Facts
 	classes    []networkingv1.IngressClass
+	// gateways and gatewayClasses are the Gateway API Gateways of every namespace and the
+	// GatewayClasses of the input.
+	gateways, gatewayClasses []unstructured.Unstructured
 	// backendConfigs is true when the input holds any BackendConfig: then one that is missing
 	// is reported as missing, not as unreadable.
 	backendConfigs bool
@@ -87,6 +91,14 @@ var factKinds = map[schema.GroupKind]factKind{
 	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}: {convert: slimCustom, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.HTTPRoutes = append(f.HTTPRoutes, *v.(*unstructured.Unstructured))
+	}},
+	// Gateways are filed for every namespace at once: a route may attach to another
+	// namespace's Gateway.
+	{Group: "gateway.networking.k8s.io", Kind: "Gateway"}: {convert: slimCustom, add: func(x *factIndex, _ string, v any) {
+		x.gateways = append(x.gateways, *v.(*unstructured.Unstructured))
+	}},
+	{Group: "gateway.networking.k8s.io", Kind: "GatewayClass"}: {convert: slimCustom, add: func(x *factIndex, _ string, v any) {
+		x.gatewayClasses = append(x.gatewayClasses, *v.(*unstructured.Unstructured))
 	}},
 	{Group: "getambassador.io", Kind: "Mapping"}: {convert: slimCustom, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
@@ -197,6 +209,7 @@ func (x *factIndex) factsFor(ns string, gvk schema.GroupVersionKind) defaults.Fa
 	}
 	f.Namespace = x.namespace(ns)
 	f.IngressClasses = x.classes
+	f.Gateways, f.GatewayClasses = x.gateways, x.gatewayClasses
 	f.BackendConfigsKnown = x.backendConfigs
 	if gvk.GroupKind() == defaults.KindVirtualService && x.virtualServiceCRD != nil {
 		f.WebsocketUpgradeInSchema = defaults.WebsocketUpgradeInSchema(x.virtualServiceCRD, gvk.Version)
