@@ -65,11 +65,15 @@ func warnNGFReadTimeout(ev *evaluation) {
 		if ev.facts.gatewayController(gwNS, p.Name) != ControllerNGF {
 			continue
 		}
+		gateway := p.Name
+		if gwNS != "" {
+			gateway = gwNS + "/" + p.Name
+		}
 		ev.warn(field.NewPath("spec", "parentRefs").Index(i), fmt.Sprintf(
-			"Gateway %s/%s is NGINX Gateway Fabric's, which ignores HTTPRoute timeouts and closes a WebSocket after nginx's proxy_read_timeout of 60s without traffic; "+
+			"Gateway %s is NGINX Gateway Fabric's, which ignores HTTPRoute timeouts and closes a WebSocket after nginx's proxy_read_timeout of 60s without traffic; "+
 				"write a ProxySettingsPolicy (apiVersion gateway.nginx.org/v1alpha1, NGINX Gateway Fabric 2.6 or later) with "+
 				"targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: %s}] and timeout: {read: %s, send: %s}, at least %s",
-			gwNS, p.Name, name, seconds(ev.policy.TimeoutSeconds), seconds(ev.policy.TimeoutSeconds), atLeast(ev.policy.MinTimeoutSeconds)))
+			gateway, name, seconds(ev.policy.TimeoutSeconds), seconds(ev.policy.TimeoutSeconds), atLeast(ev.policy.MinTimeoutSeconds)))
 	}
 }
 
