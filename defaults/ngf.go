@@ -65,9 +65,10 @@ func warnNGFReadTimeout(ev *evaluation) {
 		if ev.facts.gatewayController(gwNS, p.Name) != ControllerNGF {
 			continue
 		}
+		// Named as the route names it: the namespace only when the parentRef gives one.
 		gateway := p.Name
-		if gwNS != "" {
-			gateway = gwNS + "/" + p.Name
+		if p.Namespace != nil && *p.Namespace != "" {
+			gateway = *p.Namespace + "/" + p.Name
 		}
 		ev.warn(field.NewPath("spec", "parentRefs").Index(i), fmt.Sprintf(
 			"Gateway %s is NGINX Gateway Fabric's, which ignores HTTPRoute timeouts and closes a WebSocket after nginx's proxy_read_timeout of 60s without traffic; "+
