@@ -302,6 +302,8 @@ func FactsReader(mapper meta.RESTMapper, reader client.Reader) (webhooks.FactsRe
 		{webhooks.HTTPProxyGVK, &f.HTTPProxies},
 		{webhooks.MappingGVK, &f.Mappings},
 		{webhooks.HTTPRouteGVK, &f.HTTPRoutes},
+		{webhooks.GatewayGVK, &f.Gateways},
+		{webhooks.GatewayClassGVK, &f.GatewayClasses},
 	} {
 		served, err := serves(mapper, t.gvk)
 		if err != nil {

@@ -126,7 +126,7 @@ spec:
 	for _, gk := range s.SkippedKinds {
 		skipped = append(skipped, gk.Kind)
 	}
-	if want := []string{"VirtualService", "DestinationRule", "Server", "HTTPRoute", "HTTPProxy", "BackendTrafficPolicy", "ClientTrafficPolicy"}; !slices.Equal(skipped, want) {
+	if want := []string{"VirtualService", "DestinationRule", "Server", "HTTPRoute", "HTTPProxy", "IngressRoute", "TraefikService", "IngressRoute", "BackendTrafficPolicy", "ClientTrafficPolicy"}; !slices.Equal(skipped, want) {
 		t.Errorf("skipped kinds %q, want %q", skipped, want)
 	}
 	if s.Objects != 2 || len(found) != 2 {

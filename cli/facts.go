@@ -23,7 +23,8 @@ var excludedNamespaces = map[string]bool{metav1.NamespaceSystem: true, "wsguard-
 
 // factIndex holds what the webhook would read from its cache, taken from the input instead:
 // Namespaces, and per namespace the Services, Ingresses, Deployments, StatefulSets,
-// PodDisruptionBudgets, Contour HTTPProxies, Gateway API HTTPRoutes, Emissary Mappings and GKE BackendConfigs, plus the cluster's IngressClasses.
+// PodDisruptionBudgets, Contour HTTPProxies, Gateway API HTTPRoutes, Emissary Mappings and GKE
+// BackendConfigs, plus the cluster's IngressClasses, Gateways and GatewayClasses.
 type factIndex struct {
 	// defaultNamespace is the namespace of objects that name none (-n).
 	defaultNamespace string
@@ -32,6 +33,9 @@ type factIndex struct {
 	namespaces map[string]*corev1.Namespace
 	byNS       map[string]*defaults.Facts
 	classes    []networkingv1.IngressClass
+	// gateways and gatewayClasses are the Gateway API Gateways of every namespace and the
+	// GatewayClasses of the input.
+	gateways, gatewayClasses []unstructured.Unstructured
 	// backendConfigs is true when the input holds any BackendConfig: then one that is missing
 	// is reported as missing, not as unreadable.
 	backendConfigs bool
@@ -97,6 +101,14 @@ var factKinds = map[schema.GroupKind]factKind{
 	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}: {convert: slimCustom, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
 		f.HTTPRoutes = append(f.HTTPRoutes, *v.(*unstructured.Unstructured))
+	}},
+	// Gateways are filed for every namespace at once: a route may attach to another
+	// namespace's Gateway.
+	{Group: "gateway.networking.k8s.io", Kind: "Gateway"}: {convert: slimCustom, add: func(x *factIndex, _ string, v any) {
+		x.gateways = append(x.gateways, *v.(*unstructured.Unstructured))
+	}},
+	{Group: "gateway.networking.k8s.io", Kind: "GatewayClass"}: {convert: slimCustom, add: func(x *factIndex, _ string, v any) {
+		x.gatewayClasses = append(x.gatewayClasses, *v.(*unstructured.Unstructured))
 	}},
 	{Group: "getambassador.io", Kind: "Mapping"}: {convert: slimCustom, add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
@@ -207,6 +219,7 @@ func (x *factIndex) factsFor(ns string, gvk schema.GroupVersionKind) defaults.Fa
 	}
 	f.Namespace = x.namespace(ns)
 	f.IngressClasses = x.classes
+	f.Gateways, f.GatewayClasses = x.gateways, x.gatewayClasses
 	f.BackendConfigsKnown = x.backendConfigs
 	f.PodDisruptionBudgetsKnown = x.budgets
 	if gvk.GroupKind() == defaults.KindVirtualService && x.virtualServiceCRD != nil {

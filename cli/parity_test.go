@@ -228,6 +228,8 @@ func waitForCaches(t *testing.T, ctx context.Context, c *cluster) {
 		"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: barrier, namespace: parity-barrier}\nspec:\n  ingressClassName: parity-barrier\n  defaultBackend: {service: {name: barrier, port: {number: 80}}}\n",
 		"apiVersion: v1\nkind: Service\nmetadata: {name: selector, namespace: parity-barrier}\nspec:\n  selector: {app: barrier}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n",
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: named-port, namespace: parity-barrier}\nspec:\n  selector: {matchLabels: {app: named-port}}\n  template:\n    metadata: {labels: {app: named-port}}\n    spec: {containers: [{name: app, image: example.com/app:1, ports: [{name: ws, containerPort: 9000}]}]}\n",
+		"apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: parity-barrier}\nspec: {controllerName: gateway.nginx.org/nginx-gateway-controller}\n",
+		"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: barrier, namespace: parity-barrier}\nspec: {gatewayClassName: parity-barrier, listeners: [{name: http, port: 80, protocol: HTTP}]}\n",
 	} {
 		if err := c.client.Create(ctx, testsupport.Object(t, manifest)); err != nil {
 			t.Fatal(err)
@@ -265,6 +267,21 @@ spec:
 			return fmt.Errorf("not denied yet: %v", err)
 		}
 		return nil
+	})
+	// Gateways and GatewayClasses: an HTTPRoute is NGINX Gateway Fabric's only through the
+	// Gateway above and its class.
+	route := testsupport.Object(t, "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: barrier}\nspec:\n  parentRefs: [{name: barrier}]\n  rules: [{backendRefs: [{name: selector, port: 80}]}]\n")
+	waitFor(t, "the webhook's Gateway and GatewayClass caches", func() error {
+		_, warnings, err := c.dryRun(ctx, route, ns)
+		if err != nil {
+			return err
+		}
+		for _, w := range warnings {
+			if strings.Contains(w, "[ngf-httproute-read-timeout]") {
+				return nil
+			}
+		}
+		return errors.New("no NGINX Gateway Fabric warning yet")
 	})
 }
 

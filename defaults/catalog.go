@@ -17,6 +17,7 @@ var catalog = injectFirst(slices.Concat(
 	f5NGINXRules,
 	haproxyRules,
 	traefikRules,
+	traefikCRDRules,
 	kongRules,
 	contourRules,
 	awsALBRules,
@@ -25,5 +26,6 @@ var catalog = injectFirst(slices.Concat(
 	istioRules,
 	linkerdRules,
 	gatewayAPIRules,
+	ngfRules,
 	envoyGatewayRules,
 ))

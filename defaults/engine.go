@@ -26,6 +26,11 @@ var (
 	KindLinkerdServer   = schema.GroupKind{Group: "policy.linkerd.io", Kind: "Server"}
 	KindHTTPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
 	KindHTTPProxy       = schema.GroupKind{Group: "projectcontour.io", Kind: "HTTPProxy"}
+	KindIngressRoute    = schema.GroupKind{Group: "traefik.io", Kind: "IngressRoute"}
+	KindTraefikService  = schema.GroupKind{Group: "traefik.io", Kind: "TraefikService"}
+	// KindLegacyIngressRoute is the IngressRoute of Traefik v2's first API group, judged only to
+	// warn that Traefik v3 does not read it.
+	KindLegacyIngressRoute = schema.GroupKind{Group: "traefik.containo.us", Kind: "IngressRoute"}
 	// KindMapping (Emissary-ingress) is read as a fact only, never judged.
 	KindMapping = schema.GroupKind{Group: "getambassador.io", Kind: "Mapping"}
 
@@ -55,6 +60,10 @@ var kinds = map[schema.GroupKind]kindSupport{
 	KindLinkerdServer:   {detect: linkerdServerIsWebSocket},
 	KindHTTPRoute:       {detect: httpRouteIsWebSocket},
 	KindHTTPProxy:       {detect: httpProxyIsWebSocket},
+
+	KindIngressRoute:       {detect: ingressRouteIsWebSocket},
+	KindTraefikService:     {detect: traefikServiceIsWebSocket},
+	KindLegacyIngressRoute: {detect: ingressRouteIsWebSocket},
 
 	KindBackendTrafficPolicy: {detect: envoyPolicyIsWebSocket},
 	KindClientTrafficPolicy:  {detect: envoyPolicyIsWebSocket},
@@ -232,7 +241,7 @@ func (ev *evaluation) inScope(r Rule) bool {
 		c := ingressController(ev)
 		ev.controller = &c
 	}
-	return *ev.controller == r.Controller
+	return *ev.controller == r.Controller || (r.Controller == ControllerIngressNGINX && traefikServesAsIngressNGINX(ev.ingress(), *ev.controller))
 }
 
 // recognised runs a detector; an object whose fields cannot be read as its kind is reported.

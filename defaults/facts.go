@@ -33,6 +33,11 @@ type Facts struct {
 	// HTTPRoutes are the Gateway API HTTPRoutes of the object's namespace: Envoy Gateway policies
 	// that target them, or the Gateways they attach to, are WebSocket when they are.
 	HTTPRoutes []unstructured.Unstructured
+	// Gateways are the Gateway API Gateways of every namespace (a route may attach to another
+	// namespace's), and GatewayClasses the cluster's: a route's parent tells which
+	// implementation serves it (NGINX Gateway Fabric's rule).
+	Gateways       []unstructured.Unstructured
+	GatewayClasses []unstructured.Unstructured
 	// Mappings are the Emissary-ingress Mappings (getambassador.io) of the object's namespace:
 	// one that allows the websocket upgrade makes the Service it names WebSocket.
 	Mappings []unstructured.Unstructured

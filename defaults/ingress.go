@@ -238,6 +238,30 @@ func controllerOfIngress(ing *networkingv1.Ingress, facts *Facts, policy Policy)
 	return controllerByAnnotations(ing, facts)
 }
 
+// traefikNGINXClass is the class name Traefik's kubernetesIngressNGINX provider (Traefik v3.7
+// and later) takes by default (pkg/provider/kubernetes/ingress-nginx/kubernetes.go,
+// defaultAnnotationValue).
+const traefikNGINXClass = "nginx"
+
+// traefikServesAsIngressNGINX reports whether Traefik may serve an Ingress through its
+// kubernetesIngressNGINX provider although its IngressClass names Traefik's controller: the
+// provider picks IngressClasses by controller (k8s.io/ingress-nginx by default, which wsguard
+// already reads as ingress-nginx) and, with ingressClassByName, by the class name "nginx"
+// whatever their controller. The provider reads the nginx.ingress.kubernetes.io/ annotations and
+// applies proxy-read-timeout (60 seconds unless set) to upgraded connections, so the
+// ingress-nginx rules hold for such an Ingress too. Their defaults are annotations Traefik's own
+// Ingress provider ignores.
+func traefikServesAsIngressNGINX(ing *networkingv1.Ingress, controller string) bool {
+	if controller != ControllerTraefik {
+		return false
+	}
+	class := ing.Annotations[annotationIngressClass]
+	if ing.Spec.IngressClassName != nil {
+		class = *ing.Spec.IngressClassName
+	}
+	return class == traefikNGINXClass
+}
+
 // controllerAnnotationPrefixes are the annotation prefixes only one controller reads. An Ingress
 // whose class cannot be resolved (offline, no IngressClass, a class name wsguard does not know)
 // is taken to be served by the controller whose annotations it carries: whoever wrote them

@@ -87,11 +87,14 @@ var customFactFields = map[schema.GroupKind]factFields{
 	KindHTTPProxy: {"spec": {"routes": {"enableWebsockets": nil, "services": {"name": nil, "port": nil, "protocol": nil}}}},
 	// The Gateways a route attaches to and its backends (routeFactView).
 	KindHTTPRoute: {"spec": {"parentRefs": nil, "rules": {"backendRefs": {"group": nil, "kind": nil, "name": nil, "namespace": nil, "port": nil}}}},
+	// The class of a Gateway and the controller of a class (gatewayController).
+	KindGateway:      {"spec": {"gatewayClassName": nil}},
+	KindGatewayClass: {"spec": {"controllerName": nil}},
 	// Where a Mapping sends traffic and whether it forwards the upgrade (mappingView).
 	KindMapping: {"spec": {"service": nil, "allow_upgrade": nil, "use_websocket": nil, "grpc": nil}},
 }
 
-// SlimCustomFact keeps of an HTTPProxy, HTTPRoute or Mapping read as a fact its identity, its
+// SlimCustomFact keeps of an HTTPProxy, HTTPRoute, Mapping, Gateway or GatewayClass read as a fact its identity, its
 // annotations but the last-applied copy, and the fields detection reads; other kinds are
 // returned as they are.
 func SlimCustomFact(u *unstructured.Unstructured) *unstructured.Unstructured {

@@ -181,6 +181,34 @@ spec:
 ` + behavior
 }
 
+// gitopsIngressRoute is a Traefik IngressRoute whose one entry, with the given extra fields,
+// names the WebSocket backend.
+func gitopsIngressRoute(entry string) string {
+	return `apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: %NAME%}
+spec:
+  routes:
+  - match: Host(` + "`%NAME%.example.com`" + `)
+    kind: Rule
+    services:
+    - name: backend
+      port: websocket` + entry + `
+`
+}
+
+// gitopsTraefikService is a weighted TraefikService over the WebSocket backend, with the given
+// extra lines under weighted.
+func gitopsTraefikService(weighted string) string {
+	return `apiVersion: traefik.io/v1alpha1
+kind: TraefikService
+metadata: {name: %NAME%}
+spec:
+  weighted:
+    services: [{name: backend, port: 8080, weight: 1}]` + weighted + `
+`
+}
+
 // gitopsRoute is the HTTPRoute to the WebSocket backend that the BackendTrafficPolicy cases
 // target (created before them).
 const gitopsRoute = `apiVersion: gateway.networking.k8s.io/v1
@@ -516,6 +544,18 @@ var gitopsCases = []gitopsCase{
 		original: gitopsHTTPProxy(""),
 		edited:   gitopsHTTPProxy("\n    loadBalancerPolicy: {strategy: RoundRobin}"),
 		fields:   `{.spec.routes[0].loadBalancerPolicy.strategy}`, defaulted: "Cookie", stored: "RoundRobin",
+	},
+	{
+		rule:     "traefik-ingressroute-sticky-cookie",
+		original: gitopsIngressRoute(""),
+		edited:   gitopsIngressRoute("\n      sticky: {cookie: {name: mine, secure: true}}"),
+		fields:   `{.spec.routes[0].services[0].sticky.cookie.name}`, defaulted: "WSGUARD_AFFINITY", stored: "mine",
+	},
+	{
+		rule:     "traefik-traefikservice-sticky-cookie",
+		original: gitopsTraefikService(""),
+		edited:   gitopsTraefikService("\n    sticky: {cookie: {name: pick, httpOnly: true}}"),
+		fields:   `{.spec.weighted.sticky.cookie.name} {.spec.weighted.services[0].sticky.cookie.name}`, defaulted: "WSGUARD_AFFINITY-service WSGUARD_AFFINITY", stored: "pick WSGUARD_AFFINITY",
 	},
 	{
 		rule:     "contour-ingress-websocket-routes",

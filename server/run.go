@@ -110,6 +110,14 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 		"Gateway API HTTPRoutes are not served; Envoy Gateway policies will not be judged"); err != nil {
 		return err
 	}
+	if facts.Gateways, err = watchIfServed(ctx, mgr, log, webhooks.GatewayGVK,
+		"Gateway API Gateways are not served; HTTPRoutes will not be told apart by implementation"); err != nil {
+		return err
+	}
+	if facts.GatewayClasses, err = watchIfServed(ctx, mgr, log, webhooks.GatewayClassGVK,
+		"Gateway API GatewayClasses are not served; HTTPRoutes will not be told apart by implementation"); err != nil {
+		return err
+	}
 	if facts.Mappings, err = watchIfServed(ctx, mgr, log, webhooks.MappingGVK,
 		"Emissary Mappings are not served; their allow_upgrade will not make Services WebSocket"); err != nil {
 		return err
@@ -197,7 +205,8 @@ func drainAfter(ctx context.Context, delay time.Duration, log logr.Logger) (mgrC
 // watchIfServed starts watching a custom resource that facts read when the cluster serves it: GKE
 // BackendConfigs (GKE rules judge backend timeouts; elsewhere they only warn), Contour HTTPProxies
 // and Emissary Mappings (their enableWebsockets and allow_upgrade make Services WebSocket), and
-// Gateway API HTTPRoutes (Envoy Gateway policies are WebSocket through the routes they target). The CRD is looked up once at
+// Gateway API HTTPRoutes (Envoy Gateway policies are WebSocket through the routes they target), Gateways and
+// GatewayClasses (which implementation serves a route). The CRD is looked up once at
 // start: installing it later needs a restart of wsguard.
 func watchIfServed(ctx context.Context, mgr ctrl.Manager, log logr.Logger, gvk schema.GroupVersionKind, notServed string) (bool, error) {
 	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {

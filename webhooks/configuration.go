@@ -85,7 +85,7 @@ func Configurations(o ConfigurationOptions) (*admissionv1.MutatingWebhookConfigu
 			},
 		}}
 		mutating.Webhooks = append(mutating.Webhooks, admissionv1.MutatingWebhook{
-			Name:                    k.Resource + mutatingWebhookSuffix,
+			Name:                    k.webhookName() + mutatingWebhookSuffix,
 			ClientConfig:            o.clientConfig(k.MutatePath()),
 			Rules:                   rules,
 			FailurePolicy:           ptr.To(o.MutatingFailurePolicy),
@@ -100,7 +100,7 @@ func Configurations(o ConfigurationOptions) (*admissionv1.MutatingWebhookConfigu
 			ReinvocationPolicy: ptr.To(admissionv1.IfNeededReinvocationPolicy),
 		})
 		validating.Webhooks = append(validating.Webhooks, admissionv1.ValidatingWebhook{
-			Name:                    k.Resource + validatingWebhookSuffix,
+			Name:                    k.webhookName() + validatingWebhookSuffix,
 			ClientConfig:            o.clientConfig(k.ValidatePath()),
 			Rules:                   rules,
 			FailurePolicy:           ptr.To(o.ValidatingFailurePolicy),

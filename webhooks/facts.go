@@ -39,6 +39,9 @@ type FactsReader struct {
 	// HTTPRoutes is true when the cluster serves Gateway API HTTPRoutes and the cache watches
 	// them: Envoy Gateway policies are WebSocket through the routes they target.
 	HTTPRoutes bool
+	// Gateways and GatewayClasses are true when the cluster serves them and the cache watches
+	// them: an HTTPRoute's parents tell which implementation serves it (NGINX Gateway Fabric).
+	Gateways, GatewayClasses bool
 }
 
 // Namespace returns the object's namespace. The API server only calls wsguard for opted-in
@@ -107,6 +110,25 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		}
 		f.HTTPRoutes = list.Items
 	}
+	if gk == defaults.KindHTTPRoute {
+		// A route may attach to a Gateway of another namespace: every Gateway is read (the cache
+		// keeps of each only its class).
+		for _, t := range []struct {
+			on   bool
+			gvk  schema.GroupVersionKind
+			into *[]unstructured.Unstructured
+		}{{r.Gateways, GatewayGVK, &f.Gateways}, {r.GatewayClasses, GatewayClassGVK, &f.GatewayClasses}} {
+			if !t.on {
+				continue
+			}
+			list := &unstructured.UnstructuredList{}
+			list.SetGroupVersionKind(t.gvk.GroupVersion().WithKind(t.gvk.Kind + "List"))
+			if err := r.Cache.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+				return f, fmt.Errorf("listing %ss: %w", t.gvk.Kind, err)
+			}
+			*t.into = list.Items
+		}
+	}
 	if r.Mappings {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(MappingGVK.GroupVersion().WithKind(MappingGVK.Kind + "List"))
@@ -163,10 +185,17 @@ var MappingGVK = schema.GroupVersionKind{Group: "getambassador.io", Version: "v3
 // HTTPRouteGVK is Gateway API's HTTPRoute, read when the cluster serves it.
 var HTTPRouteGVK = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRoute"}
 
+// GatewayGVK and GatewayClassGVK are Gateway API's Gateway and GatewayClass, read when the
+// cluster serves them.
+var (
+	GatewayGVK      = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway"}
+	GatewayClassGVK = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "GatewayClass"}
+)
+
 // WatchedWhereServed are the custom resources the cache watches only where the cluster serves
 // them (server.Run looks each up once at start).
 func WatchedWhereServed() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{BackendConfigGVK, HTTPProxyGVK, MappingGVK, HTTPRouteGVK}
+	return []schema.GroupVersionKind{BackendConfigGVK, HTTPProxyGVK, MappingGVK, HTTPRouteGVK, GatewayGVK, GatewayClassGVK}
 }
 
 // CachedTypes are the types FactsReader reads from the cache; the server starts their
@@ -195,7 +224,8 @@ func CacheByObject() map[client.Object]cache.ByObject {
 }
 
 // CacheTransform applies to every cached object: managedFields go (no rule reads them), and of an
-// HTTPProxy, HTTPRoute or Mapping only what detection reads stays (defaults.SlimCustomFact).
+// HTTPProxy, HTTPRoute, Mapping, Gateway or GatewayClass only what the rules read stays
+// (defaults.SlimCustomFact).
 // They are watched only where their CRD is served, so their transforms cannot be set per object
 // (CacheByObject), which needs the kind's REST mapping when the manager starts.
 func CacheTransform() func(any) (any, error) {

@@ -18,6 +18,18 @@ type servedKind struct {
 	// Versions are the API versions intercepted; with matchPolicy Equivalent the API server
 	// also sends objects of other versions, converted to one of these.
 	Versions []string
+	// Webhook names the kind's webhooks (before .mutate.wsguard.io and .validate.wsguard.io)
+	// when Resource alone would name two kinds: an API server refuses a configuration with two
+	// webhooks of one name.
+	Webhook string
+}
+
+// webhookName is the first part of the kind's webhook names: Webhook, else Resource.
+func (k servedKind) webhookName() string {
+	if k.Webhook != "" {
+		return k.Webhook
+	}
+	return k.Resource
 }
 
 // MutatePath is where the kind's mutating handler is served.
@@ -49,6 +61,11 @@ func ServedKinds() []servedKind {
 		{GroupKind: defaults.KindLinkerdServer, Resource: "servers", Versions: []string{"v1beta3", "v1beta2", "v1beta1"}},
 		{GroupKind: defaults.KindHTTPRoute, Resource: "httproutes", Versions: []string{"v1", "v1beta1"}},
 		{GroupKind: defaults.KindHTTPProxy, Resource: "httpproxies", Versions: []string{"v1"}},
+		{GroupKind: defaults.KindIngressRoute, Resource: "ingressroutes", Versions: []string{"v1alpha1"}},
+		{GroupKind: defaults.KindTraefikService, Resource: "traefikservices", Versions: []string{"v1alpha1"}},
+		// Served only where a cluster still serves Traefik v2's group: the API server sends
+		// nothing for a group it does not serve.
+		{GroupKind: defaults.KindLegacyIngressRoute, Resource: "ingressroutes", Versions: []string{"v1alpha1"}, Webhook: "ingressroutes.traefik.containo.us"},
 		{GroupKind: defaults.KindBackendTrafficPolicy, Resource: "backendtrafficpolicies", Versions: []string{"v1alpha1"}},
 		{GroupKind: defaults.KindClientTrafficPolicy, Resource: "clienttrafficpolicies", Versions: []string{"v1alpha1"}},
 	}

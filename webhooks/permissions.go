@@ -8,7 +8,7 @@ import (
 
 // ReadPermissions are the rights of wsguard's cache: get, list and watch the types it holds
 // (CachedTypes, plus WatchedWhereServed: GKE BackendConfigs, Contour HTTPProxies, Emissary
-// Mappings and Gateway API HTTPRoutes where the cluster serves them). With AuditPermissions they
+// Mappings and Gateway API HTTPRoutes, Gateways and GatewayClasses where the cluster serves them). With AuditPermissions they
 // are everything wsguard's service account may do. wsguard writes nothing; its changes travel in
 // admission responses, and the objects it judges arrive in the AdmissionReview; only the
 // background audit lists the served kinds themselves. The Helm chart's and the kustomize
@@ -37,7 +37,9 @@ func ReadPermissions() []rbacv1.PolicyRule {
 		{APIGroups: []string{"getambassador.io"}, Resources: []string{"mappings"}, Verbs: read},
 		// Envoy Gateway policies are WebSocket through the HTTPRoutes they target or the Gateways
 		// those attach to; watched where HTTPRoutes are served.
-		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"httproutes"}, Verbs: read},
+		// NGINX Gateway Fabric's rule reads which class an HTTPRoute's Gateway has, and which
+		// controller the class names; watched where they are served.
+		{APIGroups: []string{"gateway.networking.k8s.io"}, Resources: []string{"gatewayclasses", "gateways", "httproutes"}, Verbs: read},
 	}
 }
 

@@ -183,6 +183,13 @@ const (
  spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: public}] %SPEC%}}`
 	httpRouteYAML = `{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: chat},
  spec: {parentRefs: [{name: public}], rules: [{backendRefs: [{name: chat, port: 80}] %TIMEOUTS%}]}}`
+	ingressRouteYAML = `{apiVersion: %GROUP%/v1alpha1, kind: IngressRoute, metadata: {name: chat},
+ spec: {routes: [{match: "Host(` + "`chat.example.com`" + `)", kind: Rule, services: [{name: chat, port: websocket}]}]}}`
+	traefikServiceYAML = `{apiVersion: traefik.io/v1alpha1, kind: TraefikService, metadata: {name: chat},
+ spec: {weighted: {services: [{name: chat, port: 80, weight: 1}]}}}`
+	// ngfClass and ngfGateway put HTTPRoute chat (parentRefs public) on NGINX Gateway Fabric.
+	ngfClass                 = "{apiVersion: gateway.networking.k8s.io/v1, kind: GatewayClass, metadata: {name: nginx}, spec: {controllerName: gateway.nginx.org/nginx-gateway-controller}}"
+	ngfGateway               = "{apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, metadata: {name: public}, spec: {gatewayClassName: nginx, listeners: [{name: http, port: 80, protocol: HTTP}]}}"
 	istioNamespaceDeployment = `{apiVersion: apps/v1, kind: Deployment, metadata: {name: chat}, spec: {selector: {matchLabels: {app: chat}},
  template: {metadata: {labels: {app: chat, sidecar.istio.io/inject: "true"}}, spec: {containers: [{name: chat, image: chat:1,
  ports: [{name: websocket, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}]}}}}`
@@ -214,6 +221,10 @@ var meshRuleSpecs = []ruleSpec{
 	{rule: "contour-httpproxy-idle-timeout", expect: defaulted, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", ", timeoutPolicy: {response: 15s}")},
 	{rule: "contour-httpproxy-idle-timeout", expect: denied, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", ", timeoutPolicy: {idle: 0s}")},
 	{rule: "contour-httpproxy-affinity", expect: defaulted, setup: []string{chatService}, obj: fill(httpProxyYAML, "%ROUTE%", "")},
+	{rule: "traefik-ingressroute-sticky-cookie", expect: defaulted, setup: []string{chatService}, obj: fill(ingressRouteYAML, "%GROUP%", "traefik.io")},
+	{rule: "traefik-traefikservice-sticky-cookie", expect: defaulted, setup: []string{chatService}, obj: traefikServiceYAML},
+	{rule: "traefik-legacy-api-group", expect: warned, setup: []string{chatService}, obj: fill(ingressRouteYAML, "%GROUP%", "traefik.containo.us")},
+	{rule: "ngf-httproute-read-timeout", expect: warned, setup: []string{chatService, ngfClass, ngfGateway}, obj: fill(httpRouteYAML, "%TIMEOUTS%", "")},
 }
 
 // coveredElsewhere names rules whose envtest spec needs a setup of its own.
@@ -280,7 +291,7 @@ var _ = Describe("Every rule through the real API server", func() {
 
 func parse(manifest, ns string) *unstructured.Unstructured {
 	obj := testsupport.Object(GinkgoT(), manifest)
-	if obj.GetKind() != "IngressClass" {
+	if kind := obj.GetKind(); kind != "IngressClass" && kind != "GatewayClass" {
 		obj.SetNamespace(ns)
 	}
 	return obj

@@ -33,7 +33,7 @@ func run() error {
 	port := flag.Int("webhook-port", 9443, "port wsguard serves admission webhooks on")
 	probePort := flag.Int("probe-port", 8081, "port of wsguard's /healthz and /readyz")
 	metricsPort := flag.Int("metrics-port", 8080, "port of wsguard's /metrics")
-	withCRDs := flag.Bool("crds", true, "install the Istio, Gateway API, Contour, Envoy Gateway, Linkerd Server and Emissary Mapping CRDs, so that examples/mesh, examples/gateway-api, examples/contour and examples/envoy-gateway apply")
+	withCRDs := flag.Bool("crds", true, "install the Istio, Gateway API, Contour, Envoy Gateway, Traefik, Linkerd Server and Emissary Mapping CRDs, so that examples/mesh, examples/gateway-api, examples/contour, examples/envoy-gateway, examples/traefik-crd and examples/nginx-gateway-fabric apply")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -105,7 +105,7 @@ wsguard is serving a local control plane. Try:
   %[2]s apply -n demo -f examples/unsafe/          # denied, with the field, the reason and the fix
   %[2]s apply -n demo-warn -f examples/unsafe/     # admitted with warnings (warn mode)
   %[2]s apply -n demo --dry-run=server -o yaml -f examples/deployment.yaml
-  %[2]s apply -n demo -f examples/mesh/ -f examples/gateway-api/ -f examples/contour/httpproxy.yaml -f examples/envoy-gateway/backendtrafficpolicy.yaml
+  %[2]s apply -n demo -f examples/mesh/ -f examples/gateway-api/ -f examples/contour/httpproxy.yaml -f examples/envoy-gateway/backendtrafficpolicy.yaml -f examples/traefik-crd/ -f examples/nginx-gateway-fabric/
   %[2]s apply -n demo -f examples/mesh/unsafe/ -f examples/gateway-api/unsafe/ -f examples/contour/unsafe/ -f examples/envoy-gateway/unsafe/
 
 Metrics: http://127.0.0.1:%[3]d/metrics   Readiness: http://127.0.0.1:%[4]d/readyz

@@ -21,12 +21,22 @@ const (
 	// Envoy Gateway's go.mod asks for a newer Go than wsguard's; its CRDs are plain YAML files
 	// in the module, so only the download is needed.
 	EnvoyGatewayModule = "github.com/envoyproxy/gateway@v1.9.1"
+	// Traefik's Go types are not importable (its module replaces half its dependencies); its
+	// CRDs are one YAML file of the docs in the module. Traefik v2's has the traefik.containo.us
+	// group that v3 removed.
+	TraefikModule   = "github.com/traefik/traefik/v3@v3.7.13"
+	TraefikV2Module = "github.com/traefik/traefik/v2@v2.11.30"
 )
 
-// MeshCRDs returns the CRD files for the mesh, Gateway API, Contour and Envoy Gateway rules:
-// Istio's (all of networking.istio.io and friends), Gateway API's HTTPRoute (standard channel),
-// Contour's HTTPProxy, Envoy Gateway's BackendTrafficPolicy and ClientTrafficPolicy, and the minimal Linkerd Server and Emissary Mapping CRDs kept in this repository
-// (see the note in each file).
+// traefikCRDFile is where both Traefik modules keep their CRDs.
+const traefikCRDFile = "docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml"
+
+// MeshCRDs returns the CRD files for the mesh, Gateway API, Contour, Envoy Gateway and Traefik
+// rules: Istio's (all of networking.istio.io and friends), Gateway API's HTTPRoute, Gateway and
+// GatewayClass (standard channel), Contour's HTTPProxy, Envoy Gateway's BackendTrafficPolicy and
+// ClientTrafficPolicy, Traefik's IngressRoute and TraefikService (and Traefik v2's
+// traefik.containo.us IngressRoute), and the minimal Linkerd Server and Emissary Mapping CRDs
+// kept in this repository (see the note in each file).
 func MeshCRDs() ([]string, error) {
 	istio, err := ModuleDir(IstioAPIModule)
 	if err != nil {
@@ -40,20 +50,36 @@ func MeshCRDs() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var traefik []string
+	for _, c := range []struct{ module, name string }{
+		{TraefikModule, "ingressroutes.traefik.io"},
+		{TraefikModule, "traefikservices.traefik.io"},
+		{TraefikV2Module, "ingressroutes.traefik.containo.us"},
+	} {
+		f, err := ExtractCRD(c.module, traefikCRDFile, c.name)
+		if err != nil {
+			return nil, err
+		}
+		traefik = append(traefik, f)
+	}
 	envoyGateway, err := ModuleDir(EnvoyGatewayModule)
 	if err != nil {
 		return nil, err
 	}
 	envoyCRDs := filepath.Join(envoyGateway, "charts", "gateway-helm", "charts", "crds", "crds", "generated")
-	return []string{
+	standard := filepath.Join(gateway, "config", "crd", "standard")
+	return append([]string{
 		filepath.Join(istio, "kubernetes", "customresourcedefinitions.gen.yaml"),
-		filepath.Join(gateway, "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml"),
+		filepath.Join(standard, "gateway.networking.k8s.io_httproutes.yaml"),
+		// NGINX Gateway Fabric's rule tells a route's implementation by its Gateway's class.
+		filepath.Join(standard, "gateway.networking.k8s.io_gateways.yaml"),
+		filepath.Join(standard, "gateway.networking.k8s.io_gatewayclasses.yaml"),
 		httpProxy,
 		filepath.Join(envoyCRDs, "gateway.envoyproxy.io_backendtrafficpolicies.yaml"),
 		filepath.Join(envoyCRDs, "gateway.envoyproxy.io_clienttrafficpolicies.yaml"),
 		LinkerdServerCRD(),
 		EmissaryMappingCRD(),
-	}, nil
+	}, traefik...), nil
 }
 
 // ContourHTTPProxyCRD returns a file holding Contour's HTTPProxy CRD exactly as Contour publishes
@@ -61,26 +87,32 @@ func MeshCRDs() ([]string, error) {
 // ContourDeployment, embeds whole pod specs), so only the HTTPProxy document is copied out, to
 // keep the API server's start short.
 func ContourHTTPProxyCRD() (string, error) {
-	dir, err := ModuleDir(ContourModule)
+	return ExtractCRD(ContourModule, "examples/contour/01-crds.yaml", "httpproxies.projectcontour.io")
+}
+
+// ExtractCRD returns a file holding the CRD named name, exactly as published in file of the
+// module (a YAML stream of several CRDs), for CRD files that hold many the rules never read.
+func ExtractCRD(moduleAtVersion, file, name string) (string, error) {
+	dir, err := ModuleDir(moduleAtVersion)
 	if err != nil {
 		return "", err
 	}
-	src := filepath.Join(dir, "examples", "contour", "01-crds.yaml")
+	src := filepath.Join(dir, filepath.FromSlash(file))
 	all, err := os.ReadFile(src)
 	if err != nil {
 		return "", err
 	}
 	var doc []byte
 	for d := range bytes.SplitSeq(all, []byte("\n---\n")) {
-		if bytes.Contains(d, []byte("\n  name: httpproxies.projectcontour.io\n")) {
+		if bytes.Contains(d, []byte("\n  name: "+name+"\n")) {
 			doc = d
 			break
 		}
 	}
 	if doc == nil {
-		return "", fmt.Errorf("%s holds no HTTPProxy CRD", src)
+		return "", fmt.Errorf("%s holds no CRD %s", src, name)
 	}
-	out := filepath.Join(os.TempDir(), "wsguard-crds", strings.ReplaceAll(ContourModule, "/", "_")+"-httpproxies.yaml")
+	out := filepath.Join(os.TempDir(), "wsguard-crds", strings.ReplaceAll(moduleAtVersion, "/", "_")+"-"+name+".yaml")
 	if existing, err := os.ReadFile(out); err == nil && bytes.Equal(existing, doc) {
 		return out, nil
 	}
@@ -88,7 +120,7 @@ func ContourHTTPProxyCRD() (string, error) {
 		return "", err
 	}
 	// Test packages run in parallel: write aside and rename, so no one reads half a file.
-	tmp, err := os.CreateTemp(filepath.Dir(out), "httpproxies-*.yaml")
+	tmp, err := os.CreateTemp(filepath.Dir(out), name+"-*.yaml")
 	if err != nil {
 		return "", err
 	}
