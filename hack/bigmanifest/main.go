@@ -4,8 +4,10 @@
 // Deployment, a Service and an Ingress, spread over namespaces; one application in -ws-every
 // is WebSocket, by a port named ws or websocket or by appProtocol kubernetes.io/ws, and the
 // rest are plain HTTP. The output is deterministic: the same flags write the same bytes.
+// With -objects it stops at a number of objects instead of a size (hack/offlinebench.sh).
 //
 //	go run ./hack/bigmanifest -size 30Mi > big.yaml
+//	go run ./hack/bigmanifest -objects 10000 > objects.yaml
 package main
 
 import (
@@ -22,15 +24,20 @@ func main() {
 	size := flag.String("size", "30Mi", "stop after about this many bytes (Mi, Ki or bytes)")
 	wsEvery := flag.Int("ws-every", 10, "one application in this many is WebSocket")
 	namespaces := flag.Int("namespaces", 50, "number of namespaces the applications are spread over")
+	objects := flag.Int("objects", 0, "stop after at least this many objects (whole applications of 3), instead of -size")
 	flag.Parse()
 	limit, err := parseSize(*size)
-	if err != nil || *wsEvery < 1 || *namespaces < 1 {
-		fmt.Fprintln(os.Stderr, "bigmanifest: -size needs a size such as 30Mi; -ws-every and -namespaces need a positive number")
+	if err != nil || *wsEvery < 1 || *namespaces < 1 || *objects < 0 {
+		fmt.Fprintln(os.Stderr, "bigmanifest: -size needs a size such as 30Mi; -ws-every and -namespaces need a positive number, -objects a number")
 		os.Exit(2)
 	}
 	w := bufio.NewWriter(os.Stdout)
 	cw := &countingWriter{w: w}
-	for i := 0; cw.n < limit; i++ {
+	more := func(i int) bool { return cw.n < limit }
+	if *objects > 0 {
+		more = func(i int) bool { return i*objectsPerApp < *objects }
+	}
+	for i := 0; more(i); i++ {
 		writeApp(cw, i, *wsEvery, *namespaces)
 	}
 	if err := w.Flush(); err != nil {
@@ -61,6 +68,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// objectsPerApp is what writeApp writes: a Deployment, a Service and an Ingress.
+const objectsPerApp = 3
 
 // writeApp writes one application: a Deployment, its Service and its Ingress.
 func writeApp(w io.Writer, i, wsEvery, namespaces int) {
