@@ -25,6 +25,7 @@ func main() {
 	wsEvery := flag.Int("ws-every", 10, "one application in this many is WebSocket")
 	namespaces := flag.Int("namespaces", 50, "number of namespaces the applications are spread over")
 	objects := flag.Int("objects", 0, "stop after at least this many objects (whole applications of 3), instead of -size")
+	byName := flag.Bool("backend-port-names", false, "Ingress backends name the Service port instead of giving its number (what policies that see only the Ingress need)")
 	flag.Parse()
 	limit, err := parseSize(*size)
 	if err != nil || *wsEvery < 1 || *namespaces < 1 || *objects < 0 {
@@ -38,7 +39,7 @@ func main() {
 		more = func(i int) bool { return i*objectsPerApp < *objects }
 	}
 	for i := 0; more(i); i++ {
-		writeApp(cw, i, *wsEvery, *namespaces)
+		writeApp(cw, i, *wsEvery, *namespaces, *byName)
 	}
 	if err := w.Flush(); err != nil {
 		fmt.Fprintf(os.Stderr, "bigmanifest: %v\n", err)
@@ -73,7 +74,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 const objectsPerApp = 3
 
 // writeApp writes one application: a Deployment, its Service and its Ingress.
-func writeApp(w io.Writer, i, wsEvery, namespaces int) {
+func writeApp(w io.Writer, i, wsEvery, namespaces int, backendPortName bool) {
 	ns, app := fmt.Sprintf("team-%03d", i%namespaces), fmt.Sprintf("app-%06d", i)
 	portName, appProtocol, path := "http", "", "/"
 	if i%wsEvery == 0 {
@@ -86,6 +87,10 @@ func writeApp(w io.Writer, i, wsEvery, namespaces int) {
 			appProtocol = "\n    appProtocol: kubernetes.io/ws"
 		}
 		path = "/socket"
+	}
+	backendPort := "number: 80"
+	if backendPortName {
+		backendPort = "name: " + portName
 	}
 	var env strings.Builder
 	for k := range 12 {
@@ -217,6 +222,6 @@ spec:
           service:
             name: %[2]s
             port:
-              number: 80
-`, ns, app, portName, appProtocol, env.String(), path)
+              %[7]s
+`, ns, app, portName, appProtocol, env.String(), path, backendPort)
 }
