@@ -47,7 +47,7 @@ helm: ## Provide Helm in bin/ (prints its path).
 	@hack/install-helm.sh
 
 .PHONY: bench
-bench: ## Measure latency, throughput and memory (docs/benchmarks.md); about 6 minutes on 2 cores.
+bench: ## Measure latency, throughput and memory, and compare with Kyverno (docs/benchmarks.md); about 6 minutes on 2 cores, plus about 13 for Kyverno (BENCH_KYVERNO=0 leaves it out).
 	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" hack/bench.sh
 
