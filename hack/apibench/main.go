@@ -2,9 +2,11 @@
 // envtest kube-apiserver it creates and updates the example Deployment and Ingress in three
 // namespaces: one without admission, one that wsguard (the real `wsguard serve` process)
 // defaults and judges through its webhooks, and one where native MutatingAdmissionPolicies and
-// ValidatingAdmissionPolicies apply the same defaults and denials. The three are interleaved
-// in one run, so that they share whatever else the machine does, and reported as ratios to the
-// namespace without admission. Every loop is bounded, and the program stops by itself.
+// ValidatingAdmissionPolicies apply the same defaults and denials; with -kyverno, two more,
+// where the Kyverno admission controller (a real process, built by hack/build-kyverno.sh)
+// applies them as ClusterPolicies and as its CEL policy types. All are interleaved in one run,
+// so that they share whatever else the machine does, and reported as ratios to the namespace
+// without admission. Every loop is bounded, and the program stops by itself.
 //
 // Run it from the module root (`make bench` does): go run ./hack/apibench -h
 package main
@@ -44,6 +46,7 @@ func mainErr() error {
 	rounds := flag.Int("rounds", 3, "rounds; the report gives the median of the rounds' figures")
 	warmup := flag.Int("warmup", 20, "iterations before measuring, not reported")
 	timeout := flag.Duration("timeout", 20*time.Minute, "stop (and fail) after this long")
+	kyvernoDir := flag.String("kyverno", "", "folder printed by hack/build-kyverno.sh (kyverno and crds/ in it); empty leaves Kyverno out")
 	flag.Parse()
 	if *iterations < 1 || *rounds < 1 || *warmup < 0 {
 		return fmt.Errorf("-iterations and -rounds must be positive, -warmup not negative")
@@ -92,6 +95,9 @@ func mainErr() error {
 	if err != nil {
 		return err
 	}
+	if *kyvernoDir != "" {
+		variants = append(variants, kyvernoVariants...)
+	}
 	if err := prepare(ctx, c, e); err != nil {
 		return err
 	}
@@ -123,7 +129,22 @@ func mainErr() error {
 	if err := installPolicies(ctx, cp); err != nil {
 		return err
 	}
-	step("checking that wsguard and the native policies default and deny alike")
+	var k *kyvernoProcess
+	if *kyvernoDir != "" {
+		step("installing Kyverno's CRDs and policies (ClusterPolicy, MutatingPolicy and ValidatingPolicy), starting Kyverno")
+		if err := installKyverno(ctx, cp, filepath.Join(*kyvernoDir, "crds")); err != nil {
+			return err
+		}
+		if k, err = startKyverno(filepath.Join(*kyvernoDir, "kyverno"), kubeconfig, tmp, c); err != nil {
+			return err
+		}
+		defer func() {
+			if err := k.Stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "apibench: kyverno: %v\n", err)
+			}
+		}()
+	}
+	step("checking that every setup defaults and denies alike")
 	if err := checkEffects(ctx, c, e); err != nil {
 		return err
 	}
@@ -139,6 +160,10 @@ func mainErr() error {
 	callsBefore, timeBefore, err := proc.HandlerTime(w.MetricsURL)
 	if err != nil {
 		return fmt.Errorf("reading wsguard's metrics: %w", err)
+	}
+	usage, err := startUsage(w, k)
+	if err != nil {
+		return err
 	}
 	var results []roundResult
 	n := 0
@@ -163,7 +188,14 @@ func mainErr() error {
 	if err != nil {
 		return fmt.Errorf("reading wsguard's metrics: %w", err)
 	}
+	if k != nil {
+		if err := k.alive(); err != nil {
+			return err
+		}
+	}
+	usage.finish(calls - callsBefore)
 	report(cp, *iterations, results)
+	usage.report(*rounds * *iterations * len(ops))
 	if calls > callsBefore {
 		fmt.Printf("\nwsguard's handlers answered %d admission requests while measuring, %s each on average (wsguard_admission_duration_seconds);\n"+
 			"the rest of what wsguard adds is the API server calling it (a mutating and a validating call per write) and TLS.\n",
@@ -173,28 +205,56 @@ func mainErr() error {
 }
 
 func report(cp *controlPlane, iterations int, results []roundResult) {
-	fmt.Printf("\nmachine: %d cores; kube-apiserver, etcd, wsguard and apibench share them\n", runtime.NumCPU())
+	processes := "kube-apiserver, etcd, wsguard and apibench share them"
+	if len(variants) > 3 {
+		processes = "kube-apiserver, etcd, wsguard, Kyverno and apibench share them"
+	}
+	fmt.Printf("\nmachine: %d cores; %s\n", runtime.NumCPU(), processes)
 	fmt.Printf("MutatingAdmissionPolicy served as %s/%s, ValidatingAdmissionPolicy as %s/%s", admissionGroup, cp.mapVersion, admissionGroup, cp.vapVersion)
 	if len(cp.flags) > 0 {
 		fmt.Printf(", with extra API server flags %v", cp.flags)
 	}
 	fmt.Printf("\nmedian of %d rounds of the p50 (and p99) of %d writes per op and namespace; ratio to no admission in parentheses\n\n", len(results), iterations)
-	fmt.Println("| write | no admission | wsguard | native policies | added by wsguard | added by native | wsguard added / native added |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	p50 := func(v, op string) time.Duration {
+		return medianOf(results, func(r roundResult) time.Duration { return r.quantile(v, op, 0.5) })
+	}
+	p99 := func(v, op string) time.Duration {
+		return medianOf(results, func(r roundResult) time.Duration { return r.quantile(v, op, 0.99) })
+	}
+	header, rule := "| write |", "|---|"
+	for _, v := range variants {
+		header += " " + v.name + " |"
+		rule += "---:|"
+	}
+	fmt.Println(header)
+	fmt.Println(rule)
 	for _, op := range append(ops, allOps) {
-		p50 := func(v string) time.Duration {
-			return medianOf(results, func(r roundResult) time.Duration { return r.quantile(v, op, 0.5) })
+		base := p50(variants[0].name, op)
+		row := fmt.Sprintf("| %s | %s (p99 %s) |", op, ms(base), ms(p99(variants[0].name, op)))
+		for _, v := range variants[1:] {
+			d := p50(v.name, op)
+			row += fmt.Sprintf(" %s ×%.2f (p99 %s) |", ms(d), ratio(d, base), ms(p99(v.name, op)))
 		}
-		p99 := func(v string) time.Duration {
-			return medianOf(results, func(r roundResult) time.Duration { return r.quantile(v, op, 0.99) })
+		fmt.Println(row)
+	}
+	// What each setup adds to the p50 of a write, and that as a multiple of what wsguard adds.
+	fmt.Printf("\nadded to the p50 by admission; in parentheses, as a multiple of what wsguard adds\n\n")
+	header, rule = "| write |", "|---|"
+	for _, v := range variants[1:] {
+		header += " " + v.name + " |"
+		rule += "---:|"
+	}
+	fmt.Println(header)
+	fmt.Println(rule)
+	for _, op := range append(ops, allOps) {
+		base := p50(variants[0].name, op)
+		addedWS := p50(variants[1].name, op) - base
+		row := fmt.Sprintf("| %s |", op)
+		for _, v := range variants[1:] {
+			added := p50(v.name, op) - base
+			row += fmt.Sprintf(" %s (%s) |", ms(added), addedRatio(added, addedWS))
 		}
-		base, ws, native := p50(variants[0].name), p50(variants[1].name), p50(variants[2].name)
-		addedWS, addedNative := ws-base, native-base
-		fmt.Printf("| %s | %s (p99 %s) | %s ×%.2f (p99 %s) | %s ×%.2f (p99 %s) | %s | %s | %s |\n", op,
-			ms(base), ms(p99(variants[0].name)),
-			ms(ws), ratio(ws, base), ms(p99(variants[1].name)),
-			ms(native), ratio(native, base), ms(p99(variants[2].name)),
-			ms(addedWS), ms(addedNative), addedRatio(addedWS, addedNative))
+		fmt.Println(row)
 	}
 }
 

@@ -115,13 +115,14 @@ func touched[T client.Object](obj T) T {
 }
 
 // checkEffects verifies, before anything is timed, that each variant does what it is meant
-// to: wsguard and the native policies default the example Deployment and Ingress the same way
-// and deny a short ingress-nginx timeout; the plain namespace leaves them alone. Policies and
-// webhook configurations take effect a moment after they are created, so it retries for a
-// while.
+// to: wsguard, the native policies and the Kyverno policies default the example Deployment and
+// Ingress the same way and deny a short ingress-nginx timeout; the plain namespace leaves them
+// alone. A benchmark of a policy that did nothing would be void, so the run stops otherwise.
+// Policies and webhook configurations take effect a moment after they are created, and Kyverno
+// takes a few seconds to start and register its webhooks, so it retries for up to two minutes.
 func checkEffects(ctx context.Context, c client.Client, e *examples) error {
 	var last error
-	for range 60 {
+	for range 240 {
 		if last = effects(ctx, c, e); last == nil {
 			return nil
 		}

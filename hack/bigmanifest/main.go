@@ -4,8 +4,10 @@
 // Deployment, a Service and an Ingress, spread over namespaces; one application in -ws-every
 // is WebSocket, by a port named ws or websocket or by appProtocol kubernetes.io/ws, and the
 // rest are plain HTTP. The output is deterministic: the same flags write the same bytes.
+// With -objects it stops at a number of objects instead of a size (hack/offlinebench.sh).
 //
 //	go run ./hack/bigmanifest -size 30Mi > big.yaml
+//	go run ./hack/bigmanifest -objects 10000 > objects.yaml
 package main
 
 import (
@@ -22,16 +24,22 @@ func main() {
 	size := flag.String("size", "30Mi", "stop after about this many bytes (Mi, Ki or bytes)")
 	wsEvery := flag.Int("ws-every", 10, "one application in this many is WebSocket")
 	namespaces := flag.Int("namespaces", 50, "number of namespaces the applications are spread over")
+	objects := flag.Int("objects", 0, "stop after at least this many objects (whole applications of 3), instead of -size")
+	byName := flag.Bool("backend-port-names", false, "Ingress backends name the Service port instead of giving its number (what policies that see only the Ingress need)")
 	flag.Parse()
 	limit, err := parseSize(*size)
-	if err != nil || *wsEvery < 1 || *namespaces < 1 {
-		fmt.Fprintln(os.Stderr, "bigmanifest: -size needs a size such as 30Mi; -ws-every and -namespaces need a positive number")
+	if err != nil || *wsEvery < 1 || *namespaces < 1 || *objects < 0 {
+		fmt.Fprintln(os.Stderr, "bigmanifest: -size needs a size such as 30Mi; -ws-every and -namespaces need a positive number, -objects a number")
 		os.Exit(2)
 	}
 	w := bufio.NewWriter(os.Stdout)
 	cw := &countingWriter{w: w}
-	for i := 0; cw.n < limit; i++ {
-		writeApp(cw, i, *wsEvery, *namespaces)
+	more := func(i int) bool { return cw.n < limit }
+	if *objects > 0 {
+		more = func(i int) bool { return i*objectsPerApp < *objects }
+	}
+	for i := 0; more(i); i++ {
+		writeApp(cw, i, *wsEvery, *namespaces, *byName)
 	}
 	if err := w.Flush(); err != nil {
 		fmt.Fprintf(os.Stderr, "bigmanifest: %v\n", err)
@@ -62,8 +70,11 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// objectsPerApp is what writeApp writes: a Deployment, a Service and an Ingress.
+const objectsPerApp = 3
+
 // writeApp writes one application: a Deployment, its Service and its Ingress.
-func writeApp(w io.Writer, i, wsEvery, namespaces int) {
+func writeApp(w io.Writer, i, wsEvery, namespaces int, backendPortName bool) {
 	ns, app := fmt.Sprintf("team-%03d", i%namespaces), fmt.Sprintf("app-%06d", i)
 	portName, appProtocol, path := "http", "", "/"
 	if i%wsEvery == 0 {
@@ -76,6 +87,10 @@ func writeApp(w io.Writer, i, wsEvery, namespaces int) {
 			appProtocol = "\n    appProtocol: kubernetes.io/ws"
 		}
 		path = "/socket"
+	}
+	backendPort := "number: 80"
+	if backendPortName {
+		backendPort = "name: " + portName
 	}
 	var env strings.Builder
 	for k := range 12 {
@@ -207,6 +222,6 @@ spec:
           service:
             name: %[2]s
             port:
-              number: 80
-`, ns, app, portName, appProtocol, env.String(), path)
+              %[7]s
+`, ns, app, portName, appProtocol, env.String(), path, backendPort)
 }
