@@ -21,7 +21,21 @@ const (
 	// Envoy Gateway's go.mod asks for a newer Go than wsguard's; its CRDs are plain YAML files
 	// in the module, so only the download is needed.
 	EnvoyGatewayModule = "github.com/envoyproxy/gateway@v1.9.1"
+	// ReportsAPIModule is the OpenReports module whose Go types the background audit writes
+	// (it is in wsguard's go.mod); its Report CRD comes from the same version
+	// (TestReportsAPIModuleMatchesGoMod).
+	ReportsAPIModule = "github.com/openreports/reports-api@v0.2.1"
 )
+
+// ReportsCRD returns the file of the OpenReports Report CRD (openreports.io/v1alpha1) as the
+// module publishes it in config/crd/. Its ClusterReport CRD is left out: wsguard writes none.
+func ReportsCRD() (string, error) {
+	dir, err := ModuleDir(ReportsAPIModule)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "config", "crd", "openreports.io_reports.yaml"), nil
+}
 
 // MeshCRDs returns the CRD files for the mesh, Gateway API, Contour and Envoy Gateway rules:
 // Istio's (all of networking.istio.io and friends), Gateway API's HTTPRoute (standard channel),
