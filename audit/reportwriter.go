@@ -69,7 +69,9 @@ func (w *ReportWriter) available() (bool, error) {
 }
 
 // Sync makes wsguard's reports in namespace ("" for every namespace) those of set. It goes on
-// past a failed write and returns every failure.
+// past a failed write and returns every failure. Every replica of wsguard audits and syncs: a
+// report another replica created or changed in between is left to the next audit, which finds
+// the same results and writes nothing.
 func (w *ReportWriter) Sync(ctx context.Context, namespace string, set *reportSet) error {
 	if ok, err := w.available(); !ok {
 		return err
@@ -104,7 +106,8 @@ func (w *ReportWriter) Sync(ctx context.Context, namespace string, set *reportSe
 		r := set.reports[key]
 		prev, ok := old[key]
 		if !ok {
-			if err := w.Client.Create(ctx, r); err != nil {
+			// Every replica audits: another one may have written the same report a moment ago.
+			if err := w.Client.Create(ctx, r); err != nil && !apierrors.IsAlreadyExists(err) {
 				errs = append(errs, fmt.Errorf("creating report %s: %w", key, err))
 			}
 			continue
@@ -121,7 +124,7 @@ func (w *ReportWriter) Sync(ctx context.Context, namespace string, set *reportSe
 			}
 		}
 		r.Annotations = prev.Annotations
-		if err := w.Client.Update(ctx, r); err != nil {
+		if err := w.Client.Update(ctx, r); err != nil && !apierrors.IsConflict(err) {
 			errs = append(errs, fmt.Errorf("updating report %s: %w", key, err))
 		}
 	}
