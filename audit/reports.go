@@ -22,8 +22,8 @@ const (
 	// LabelManagedBy marks wsguard's reports, so that it lists, rewrites and deletes only its own.
 	LabelManagedBy   = "app.kubernetes.io/managed-by"
 	ManagedByWSGuard = "wsguard"
-	// reportNamePrefix keeps wsguard's report of an object apart from Kyverno's, which is named
-	// by the object's UID alone.
+	// reportNamePrefix keeps wsguard's report of an object apart from other producers' reports
+	// about the same object, some of which are named by its UID alone.
 	reportNamePrefix = "wsguard-"
 	// reportCategory groups wsguard's results in Policy Reporter.
 	reportCategory = "WebSocket"
