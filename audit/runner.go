@@ -7,10 +7,12 @@ import (
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 )
 
-// Runner runs an audit when it starts and then every Interval, inside `wsguard serve`, and
-// publishes its findings as Prometheus gauges (RegisterMetrics). It is a controller-runtime
+// Runner runs an audit when it starts, then every Interval and for each namespace that opts in
+// or out in between, inside `wsguard serve`, and publishes its findings as Prometheus gauges
+// (RegisterMetrics) and OpenReports Reports. It is a controller-runtime
 // manager Runnable.
 type Runner struct {
 	// Auditor is the audit to run; its Objects reader should read whole objects (the manager's
@@ -21,6 +23,13 @@ type Runner struct {
 	// WaitForCache, when set, blocks until the facts' cache has synced; false stops the runner.
 	WaitForCache func(ctx context.Context) bool
 	Log          logr.Logger
+	// Reports, when set, publishes the findings as OpenReports Reports too (reports.go).
+	Reports *ReportWriter
+	// Informers, when set, tells the runner of namespaces that opt in or out between audits:
+	// each is audited soon after (trigger.go).
+	Informers cache.Informers
+
+	pending *pendingNamespaces
 }
 
 // NeedLeaderElection is false: every replica audits, and each exports what it found.
@@ -32,12 +41,14 @@ func (r *Runner) Start(ctx context.Context) error {
 	if r.WaitForCache != nil && !r.WaitForCache(ctx) {
 		return nil // ctx ended before the caches synced
 	}
+	changed, err := r.watchNamespaces(ctx)
+	if err != nil {
+		return err
+	}
 	for {
 		r.RunOnce(ctx)
-		select {
-		case <-ctx.Done():
+		if !r.waitForNext(ctx, changed) {
 			return nil
-		case <-time.After(r.Interval):
 		}
 	}
 }
@@ -47,9 +58,11 @@ func (r *Runner) Start(ctx context.Context) error {
 func (r *Runner) RunOnce(ctx context.Context) {
 	start := time.Now()
 	counts := tally{}
+	reports := newReportSet()
 	denied := 0
 	s, err := r.Auditor.Run(ctx, func(f Finding) {
 		counts.Add(f)
+		reports.add(f)
 		if f.Err != nil {
 			r.Log.Error(f.Err, "audit: cannot judge an object", "kind", f.Object.GetKind(), "namespace", f.Object.GetNamespace(), "name", f.Object.GetName())
 		}
@@ -74,6 +87,7 @@ func (r *Runner) RunOnce(ctx context.Context) {
 		r.Log.Info("audit: " + problem)
 	}
 	counts.publish()
+	r.writeReports(ctx, "", reports)
 	lastSuccessGauge.Set(float64(time.Now().Unix()))
 	r.Log.Info("audit finished", "namespaces", len(s.Namespaces), "objects", s.Objects, "denied", denied,
 		"skippedKinds", s.SkippedKinds, "forbiddenKinds", s.ForbiddenKinds, "duration", took.String())

@@ -22,7 +22,8 @@ import (
 
 // TestBackgroundAudit: with --audit-interval, wsguard judges the objects stored in opted-in
 // namespaces (here stored unsafe: no webhook configuration sends them to wsguard) on start and
-// again every interval, and exports what it finds as gauges on /metrics.
+// again every interval, and exports what it finds as gauges on /metrics. This control plane has
+// no OpenReports Report CRD: with --audit-reports the audit still runs and exports its metrics.
 func TestBackgroundAudit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -34,7 +35,7 @@ func TestBackgroundAudit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	in := start(t, ctx, server.Options{AuditInterval: time.Second})
+	in := start(t, ctx, server.Options{AuditInterval: time.Second, AuditReports: true})
 	t.Cleanup(func() {
 		cancel()
 		if err := <-in.done; err != nil {

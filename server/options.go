@@ -41,6 +41,9 @@ type Options struct {
 	// AuditRate is how many objects a second the background audit judges at most
 	// (--audit-rate); zero does not pace it.
 	AuditRate float64
+	// AuditReports writes the background audit's findings as OpenReports Reports where their
+	// CRD is installed (--audit-reports).
+	AuditReports bool
 }
 
 // BindFlags registers every option on fs with its default and help text.
@@ -62,6 +65,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", 5*time.Second, "after SIGTERM, how long /readyz fails while admission requests are still served, so that the API server stops routing to this pod before its webhook server stops; then --graceful-shutdown-timeout applies")
 	fs.DurationVar(&o.AuditInterval, "audit-interval", time.Hour, "how often wsguard judges every stored object of the opted-in namespaces, as admission would if it were applied again now, and exports the findings as the wsguard_audit_* Prometheus gauges; the first audit runs once the caches have synced. 0 turns the audit off")
 	fs.Float64Var(&o.AuditRate, "audit-rate", 200, "how many stored objects a second the background audit judges at most, evenly spaced, so that it never crowds out admission requests or loads the API server in bursts (at 200/s, 10,000 objects take under a minute); 0 does not pace it")
+	fs.BoolVar(&o.AuditReports, "audit-reports", true, "write the background audit's findings as OpenReports Reports (openreports.io/v1alpha1), one per WebSocket object with its results, in the object's namespace, where the Report CRD is installed; without the CRD the audit exports metrics only. See docs/audit.md")
 	fs.StringVar(&o.WebhookNamespace, "webhook-namespace", os.Getenv("POD_NAMESPACE"), "namespace wsguard runs in: never judged, like kube-system, even where a webhook configuration would send its objects")
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -63,6 +64,10 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 		return err
 	}
 	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	// The background audit writes OpenReports Reports where their CRD is installed.
+	if err := reportsv1alpha1.Install(scheme); err != nil {
 		return err
 	}
 	webhookServer := webhook.NewServer(webhook.Options{
@@ -124,7 +129,11 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	}
 	webhooks.Register(webhookServer, policy, facts, o.WebhookNamespace, log.WithName("webhook"))
 	if o.AuditInterval > 0 {
-		if err := mgr.Add(backgroundAudit(mgr, policy, facts, o, log)); err != nil {
+		runner, err := backgroundAudit(mgr, policy, facts, o, log)
+		if err != nil {
+			return err
+		}
+		if err := mgr.Add(runner); err != nil {
 			return err
 		}
 	}

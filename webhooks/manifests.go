@@ -55,7 +55,7 @@ func GeneratedFiles() ([]GeneratedFile, error) {
 		return nil, err
 	}
 	// The background audit's rights go with the read-only ones: wsguard's one ClusterRole.
-	serverRules := append(ReadPermissions(), AuditPermissions()...)
+	serverRules := append(append(ReadPermissions(), AuditPermissions()...), ReportPermissions()...)
 	role, err := renderClusterRole(kustomizeRoleName, serverRules)
 	if err != nil {
 		return nil, err

@@ -8,8 +8,10 @@ import (
 
 // ReadPermissions are the rights of wsguard's cache: get, list and watch the types it holds
 // (CachedTypes, plus WatchedWhereServed: GKE BackendConfigs, Contour HTTPProxies, Emissary
-// Mappings and Gateway API HTTPRoutes, Gateways and GatewayClasses where the cluster serves them). With AuditPermissions they
-// are everything wsguard's service account may do. wsguard writes nothing; its changes travel in
+// Mappings and Gateway API HTTPRoutes, Gateways and GatewayClasses where the cluster serves them).
+// With AuditPermissions they are everything wsguard's service account may do, with
+// ReportPermissions, the background audit's writes of its own reports. wsguard writes no object
+// it judges; its changes travel in
 // admission responses, and the objects it judges arrive in the AdmissionReview; only the
 // background audit lists the served kinds themselves. The Helm chart's and the kustomize
 // ClusterRole are both generated from these lists (`make manifests`), and the install end-to-end
@@ -77,6 +79,17 @@ func AuditPermissions() []rbacv1.PolicyRule {
 		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.GroupKind.Group}, Resources: []string{k.Resource}, Verbs: []string{"list"}})
 	}
 	return rules
+}
+
+// ReportPermissions let the background audit keep its OpenReports Reports (`wsguard serve
+// --audit-reports`): list its own (by label), create those of newly found objects, update those
+// whose results changed, and delete those whose objects are gone, fixed or no longer judged. It
+// never gets one by name nor patches one, and it writes no other kind. They are wsguard's only
+// writes to stored objects; the generated ClusterRoles add them to ReadPermissions.
+func ReportPermissions() []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{APIGroups: []string{"openreports.io"}, Resources: []string{"reports"}, Verbs: []string{"list", "create", "update", "delete"}},
+	}
 }
 
 // readable reports whether ReadPermissions grant verb on group/resource.

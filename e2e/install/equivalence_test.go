@@ -25,7 +25,7 @@ var _ = Describe("config/default and the chart", func() {
 
 	It("render the same install with the optional parts on", func() {
 		chart, err := helmTemplate("wsguard", "wsguard-system", "--set",
-			"metrics.serviceMonitor.enabled=true,metrics.dashboard.enabled=true,networkPolicy.enabled=true")
+			"metrics.serviceMonitor.enabled=true,metrics.dashboard.enabled=true,networkPolicy.enabled=true,reports.installCRD=true")
 		Expect(err).NotTo(HaveOccurred())
 		dir, err := kustomizeCopy("wsguard-system", true)
 		Expect(err).NotTo(HaveOccurred())

@@ -200,7 +200,13 @@ var _ = Describe("wsguard installed with `helm install` and cert-manager", Order
 		for _, e := range exprs {
 			expr := strings.ReplaceAll(e[1], `\"`, `"`)
 			metric := regexp.MustCompile(`wsguard_[a-z_]+`).FindString(expr)
-			Expect(scraped).To(MatchRegexp(`(?m)^`+metric+`\{`), "the dashboard queries %s, which wsguard does not export", metric)
+			if metric == "wsguard_audit_findings" {
+				// Its series exist only once an audit found something, which this suite's
+				// objects never give; server's TestBackgroundAudit scrapes it with its labels.
+				continue
+			}
+			// Unlabelled gauges (the audit's duration and last success) have no braces.
+			Expect(scraped).To(MatchRegexp(`(?m)^`+metric+`[{ ]`), "the dashboard queries %s, which wsguard does not export", metric)
 			for _, by := range regexp.MustCompile(`by \(([^)]*)\)`).FindAllStringSubmatch(expr, -1) {
 				for _, label := range strings.Split(by[1], ",") {
 					label = strings.TrimSpace(label)

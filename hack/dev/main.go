@@ -33,7 +33,7 @@ func run() error {
 	port := flag.Int("webhook-port", 9443, "port wsguard serves admission webhooks on")
 	probePort := flag.Int("probe-port", 8081, "port of wsguard's /healthz and /readyz")
 	metricsPort := flag.Int("metrics-port", 8080, "port of wsguard's /metrics")
-	withCRDs := flag.Bool("crds", true, "install the Istio, Gateway API, Contour, Envoy Gateway, Traefik, Linkerd Server and Emissary Mapping CRDs, so that examples/mesh, examples/gateway-api, examples/contour, examples/envoy-gateway, examples/traefik-crd and examples/nginx-gateway-fabric apply")
+	withCRDs := flag.Bool("crds", true, "install the Istio, Gateway API, Contour, Envoy Gateway, Traefik, Linkerd Server and Emissary Mapping CRDs, so that examples/mesh, examples/gateway-api, examples/contour, examples/envoy-gateway, examples/traefik-crd and examples/nginx-gateway-fabric apply, and the OpenReports Report CRD, so that the background audit writes Reports")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -46,6 +46,12 @@ func run() error {
 		if crds, err = testenv.MeshCRDs(); err != nil {
 			return fmt.Errorf("%w (run with --crds=false to start without them)", err)
 		}
+		step("locating the OpenReports Report CRD through the Go module proxy")
+		reports, err := testenv.ReportsCRD()
+		if err != nil {
+			return fmt.Errorf("%w (run with --crds=false to start without it)", err)
+		}
+		crds = append(crds, reports)
 	}
 	step("starting kube-apiserver and etcd")
 	env, err := testenv.Start(crds...)
@@ -107,6 +113,11 @@ wsguard is serving a local control plane. Try:
   %[2]s apply -n demo --dry-run=server -o yaml -f examples/deployment.yaml
   %[2]s apply -n demo -f examples/mesh/ -f examples/gateway-api/ -f examples/contour/httpproxy.yaml -f examples/envoy-gateway/backendtrafficpolicy.yaml -f examples/traefik-crd/ -f examples/nginx-gateway-fabric/
   %[2]s apply -n demo -f examples/mesh/unsafe/ -f examples/gateway-api/unsafe/ -f examples/contour/unsafe/ -f examples/envoy-gateway/unsafe/
+
+The background audit reports what is already stored (docs/audit.md):
+  %[2]s create namespace legacy && %[2]s apply -n legacy -f examples/unsafe/   # not opted in: admitted
+  %[2]s label namespace legacy wsguard.io/inject=enabled                   # audited a moment later
+  %[2]s get reports -n legacy -o wide
 
 Metrics: http://127.0.0.1:%[3]d/metrics   Readiness: http://127.0.0.1:%[4]d/readyz
 Press Ctrl-C to stop everything.

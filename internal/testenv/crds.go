@@ -26,7 +26,21 @@ const (
 	// group that v3 removed.
 	TraefikModule   = "github.com/traefik/traefik/v3@v3.7.13"
 	TraefikV2Module = "github.com/traefik/traefik/v2@v2.11.30"
+	// ReportsAPIModule is the OpenReports module whose Go types the background audit writes
+	// (it is in wsguard's go.mod); its Report CRD comes from the same version
+	// (TestReportsAPIModuleMatchesGoMod).
+	ReportsAPIModule = "github.com/openreports/reports-api@v0.2.1"
 )
+
+// ReportsCRD returns the file of the OpenReports Report CRD (openreports.io/v1alpha1) as the
+// module publishes it in config/crd/. Its ClusterReport CRD is left out: wsguard writes none.
+func ReportsCRD() (string, error) {
+	dir, err := ModuleDir(ReportsAPIModule)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "config", "crd", "openreports.io_reports.yaml"), nil
+}
 
 // traefikCRDFile is where both Traefik modules keep their CRDs.
 const traefikCRDFile = "docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml"
