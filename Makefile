@@ -31,6 +31,8 @@ run: build ## Start a local control plane with wsguard serving it (Ctrl-C stops 
 test: vet ## Run unit tests, the envtest and end-to-end suites, and the install suite.
 	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" $(GO) test ./... -count=1
+	@# Each Go benchmark once, untimed, so that a fixture the engine outgrew fails here and not in make bench.
+	$(GO) test ./defaults/ ./webhooks/ -run '^$$' -bench . -benchtime 1x
 	@$(MAKE) --no-print-directory test-install
 
 # The install suite is its own Go module (e2e/install), so that cert-manager, whose controllers

@@ -22,6 +22,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -156,7 +157,7 @@ func (c *benchCache) List(_ context.Context, list client.ObjectList, _ ...client
 		l.Items = slices.Clone(c.services)
 	case *networkingv1.IngressClassList:
 		l.Items = slices.Clone(c.classes)
-	case *networkingv1.IngressList, *appsv1.DeploymentList, *appsv1.StatefulSetList:
+	case *networkingv1.IngressList, *appsv1.DeploymentList, *appsv1.StatefulSetList, *policyv1.PodDisruptionBudgetList:
 		// The namespace has none.
 	default:
 		return fmt.Errorf("benchCache cannot list %T", list)
