@@ -227,22 +227,13 @@ const envoyDefaultTableSize int64 = 65537
 // gatewayAPIGroup is the group of Gateway API's own kinds.
 const gatewayAPIGroup = "gateway.networking.k8s.io"
 
-// routeFactView is what detection reads of an HTTPRoute among the facts.
+// routeFactView is what detection reads of an HTTPRoute among the facts, and the NGINX Gateway
+// Fabric rule of the route under review: the Gateways it attaches to and its backends.
 type routeFactView struct {
 	Spec struct {
-		ParentRefs []struct {
-			Group     *string `json:"group"`
-			Kind      *string `json:"kind"`
-			Name      string  `json:"name"`
-			Namespace *string `json:"namespace"`
-		} `json:"parentRefs"`
-		Rules []struct {
-			BackendRefs []struct {
-				Group     *string `json:"group"`
-				Kind      *string `json:"kind"`
-				Name      string  `json:"name"`
-				Namespace *string `json:"namespace"`
-			} `json:"backendRefs"`
+		ParentRefs []gatewayRef `json:"parentRefs"`
+		Rules      []struct {
+			BackendRefs []gatewayRef `json:"backendRefs"`
 		} `json:"rules"`
 	} `json:"spec"`
 }
@@ -264,8 +255,7 @@ func (ev *evaluation) webSocketRouteOnGateway(gateway string) (string, Reason, b
 		u := &ev.facts.HTTPRoutes[i]
 		attached := false
 		for _, p := range factView[routeFactView](ev, u).Spec.ParentRefs {
-			if p.Name == gateway && (p.Group == nil || *p.Group == gatewayAPIGroup) && (p.Kind == nil || *p.Kind == "Gateway") &&
-				(p.Namespace == nil || *p.Namespace == u.GetNamespace()) {
+			if ns, ok := p.gateway(u.GetNamespace()); ok && p.Name == gateway && ns == u.GetNamespace() {
 				attached = true
 			}
 		}

@@ -4,17 +4,33 @@ import (
 	"fmt"
 )
 
+// gatewayRef is a Gateway API reference to another object, a route's parentRef or backendRef:
+// group and kind, when left out, default to what the field expects, the namespace to the route's.
+type gatewayRef struct {
+	Group     *string `json:"group"`
+	Kind      *string `json:"kind"`
+	Name      string  `json:"name"`
+	Namespace *string `json:"namespace"`
+}
+
+// gateway returns the namespace of the Gateway a parentRef of a route of namespace from names,
+// and false when it names another kind of parent.
+func (r gatewayRef) gateway(from string) (string, bool) {
+	if (r.Group != nil && *r.Group != gatewayAPIGroup) || (r.Kind != nil && *r.Kind != "Gateway") {
+		return "", false
+	}
+	if r.Namespace != nil && *r.Namespace != "" {
+		return *r.Namespace, true
+	}
+	return from, true
+}
+
 // httpRouteView is what the rules read of a Gateway API HTTPRoute.
 type httpRouteView struct {
 	Spec struct {
 		Rules []struct {
-			BackendRefs []struct {
-				Group     *string `json:"group"`
-				Kind      *string `json:"kind"`
-				Name      string  `json:"name"`
-				Namespace *string `json:"namespace"`
-			} `json:"backendRefs"`
-			Timeouts *struct {
+			BackendRefs []gatewayRef `json:"backendRefs"`
+			Timeouts    *struct {
 				Request        *string `json:"request"`
 				BackendRequest *string `json:"backendRequest"`
 			} `json:"timeouts"`

@@ -31,18 +31,6 @@ var ngfRules = family("nginx-gateway-fabric", []Rule{
 		Summary: "warn that NGINX Gateway Fabric closes idle WebSockets after nginx's 60s proxy_read_timeout unless a ProxySettingsPolicy raises it"},
 })
 
-// parentRefView is what the rule reads of an HTTPRoute's parents.
-type parentRefView struct {
-	Spec struct {
-		ParentRefs []struct {
-			Group     *string `json:"group"`
-			Kind      *string `json:"kind"`
-			Name      string  `json:"name"`
-			Namespace *string `json:"namespace"`
-		} `json:"parentRefs"`
-	} `json:"spec"`
-}
-
 // warnNGFReadTimeout warns once per NGF parent of a WebSocket HTTPRoute, at the parentRef, naming
 // the policy to write. Only what the cluster declares decides it (the Gateway's class and the
 // class's controllerName), and it only warns: wsguard cannot see whether a ProxySettingsPolicy
@@ -51,18 +39,10 @@ func warnNGFReadTimeout(ev *evaluation) {
 	if len(webSocketRouteRules(ev)) == 0 {
 		return
 	}
-	route := view[parentRefView](ev)
-	ns := ev.namespace()
+	route := view[routeFactView](ev)
 	name, _, _ := unstructured.NestedString(ev.p.object(), "metadata", "name")
 	for i, p := range route.Spec.ParentRefs {
-		if (p.Group != nil && *p.Group != gatewayAPIGroup) || (p.Kind != nil && *p.Kind != "Gateway") {
-			continue
-		}
-		gwNS := ns
-		if p.Namespace != nil && *p.Namespace != "" {
-			gwNS = *p.Namespace
-		}
-		if ev.facts.gatewayController(gwNS, p.Name) != ControllerNGF {
+		if gwNS, ok := p.gateway(ev.namespace()); !ok || ev.facts.gatewayController(gwNS, p.Name) != ControllerNGF {
 			continue
 		}
 		// Named as the route names it: the namespace only when the parentRef gives one.
