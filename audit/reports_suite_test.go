@@ -130,18 +130,6 @@ func reportFindings(r reportsv1alpha1.Report) []string {
 	return out
 }
 
-// splitBudgetWarnings separates the disruption-budget warnings from the other findings.
-func splitBudgetWarnings(findings []string) (others, budgets []string) {
-	for _, f := range findings {
-		if strings.HasPrefix(f, "deployment-disruption-budget ") || strings.HasPrefix(f, "statefulset-disruption-budget ") {
-			budgets = append(budgets, f)
-		} else {
-			others = append(others, f)
-		}
-	}
-	return others, budgets
-}
-
 // checkFindings are what `wsguard check -o json` finds in files, by the kind and name of each
 // object, as "rule outcome field" lines.
 func checkFindings(files []string) map[string][]string {
@@ -202,17 +190,7 @@ var _ = Describe("the background audit's Reports", Ordered, func() {
 		for object, findings := range want {
 			Expect(reports).To(HaveKey(object))
 			r := reports[object]
-			// The one difference is what each side knows of PodDisruptionBudgets: the cluster
-			// has none, so the audit warns that none covers the WebSocket Deployment, while
-			// check, whose input holds no budget, does not judge budgets at all (docs/cli.md,
-			// Facts): a budget absent from the files may well be in the cluster.
-			got, budgetWarnings := splitBudgetWarnings(reportFindings(r))
-			Expect(got).To(Equal(findings), object)
-			if r.Scope.Kind == "Deployment" {
-				Expect(budgetWarnings).To(Equal([]string{"deployment-disruption-budget warned "}), object)
-			} else {
-				Expect(budgetWarnings).To(BeEmpty(), object)
-			}
+			Expect(reportFindings(r)).To(Equal(findings), object)
 			Expect(r.Source).To(Equal("wsguard"))
 			Expect(r.Summary.Fail).To(BeNumerically(">", 0), "%s: admission denies it, so the report fails it", object)
 			Expect(r.OwnerReferences).To(HaveLen(1))

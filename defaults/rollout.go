@@ -23,9 +23,9 @@ var rolloutRules = family("rollout", []Rule{
 	{ID: "deployment-rolling-update", Kind: KindDeployment, Effects: Warns, check: checkDeploymentRollingUpdate,
 		Summary: "warn when a rolling update may stop WebSocket pods before their replacements are ready (maxUnavailable above 0)"},
 	{ID: "deployment-disruption-budget", Kind: KindDeployment, Effects: Warns, check: checkDisruptionBudget,
-		Summary: "warn when no PodDisruptionBudget covers the pods, or one that covers them blocks every drain"},
+		Summary: "warn when no PodDisruptionBudget covers the pods of two replicas or more, or one that covers them blocks every drain"},
 	{ID: "statefulset-disruption-budget", Kind: KindStatefulSet, Effects: Warns, check: checkDisruptionBudget,
-		Summary: "warn when no PodDisruptionBudget covers the pods, or one that covers them blocks every drain"},
+		Summary: "warn when no PodDisruptionBudget covers the pods of two replicas or more, or one that covers them blocks every drain"},
 })
 
 // The API server's rolling-update defaults (k8s.io/kubernetes pkg/apis/apps/v1/defaults.go).
@@ -76,8 +76,8 @@ func checkDeploymentRollingUpdate(ev *evaluation) {
 		maxUnavailable.String(), n, replicas))
 }
 
-// checkDisruptionBudget warns when no PodDisruptionBudget of the namespace selects the
-// workload's pods: a node drain may then evict every pod of a node at once, and their clients
+// checkDisruptionBudget warns when no PodDisruptionBudget of the namespace selects the pods of
+// a workload of two replicas or more: a node drain may then evict every pod of a node at once, and their clients
 // reconnect together. It is only advice: the budget may be applied later, or by someone else,
 // and the CLI says nothing when its input holds no budget at all
 // (Facts.PodDisruptionBudgetsKnown). A budget that allows no eviction is warned about too: it
@@ -105,7 +105,10 @@ func checkDisruptionBudget(ev *evaluation) {
 				pdb.Name, ev.gk.Kind, why))
 		}
 	}
-	if !covered {
+	// One pod is evicted alone whatever the budget says, and a budget that keeps it running
+	// would block every drain: there is nothing to advise below two replicas (an autoscaler
+	// that scales the workload up changes the stored count, which the audit then judges).
+	if !covered && replicasOf(replicas) > 1 {
 		ev.warn(nil, fmt.Sprintf("no PodDisruptionBudget selects this %s's pods (%s), so a node drain may evict several at once and their WebSocket clients reconnect together; "+
 			"add one with maxUnavailable: 1 and a selector matching these labels (not maxUnavailable: 0 or minAvailable: 100%%, which block every drain)",
 			ev.gk.Kind, labelsText(tmpl.Labels)))

@@ -18,7 +18,8 @@ var _ = Describe("PodDisruptionBudgets as facts", func() {
 	verdict := func(ctx context.Context, ns string) func(g Gomega) []string {
 		return func(g Gomega) []string {
 			takeWarnings()
-			g.Expect(k8s.Create(ctx, parse(deploymentWith(), ns), client.DryRunAll)).To(Succeed())
+			// Three replicas: below two, no budget is asked for.
+			g.Expect(k8s.Create(ctx, parse(deploymentWith("%STRATEGY%", "replicas: 3,"), ns), client.DryRunAll)).To(Succeed())
 			return takeWarnings()
 		}
 	}
@@ -27,6 +28,7 @@ var _ = Describe("PodDisruptionBudgets as facts", func() {
 		ctx := context.Background()
 		ns := uniqueName("budget")
 		Expect(env.CreateNamespace(ctx, ns, true, nil)).To(Succeed())
+		Eventually(verdict(ctx, ns)).Should(ContainElement(ContainSubstring("[deployment-disruption-budget]")), "without a budget")
 		Expect(k8s.Create(ctx, parse(budget("chat", "maxUnavailable: 1"), ns))).To(Succeed())
 		Eventually(verdict(ctx, ns)).ShouldNot(ContainElement(ContainSubstring("[deployment-disruption-budget]")))
 	})

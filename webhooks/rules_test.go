@@ -110,8 +110,8 @@ var ruleSpecs = []ruleSpec{
 	{rule: "hpa-scale-down-policy", expect: warned, setup: []string{deploymentWith()}, obj: hpaYAML(", behavior: {scaleDown: {policies: [{type: Percent, value: 50, periodSeconds: 15}]}}")},
 
 	{rule: "deployment-rolling-update", expect: warned, obj: deploymentWith("%STRATEGY%", "replicas: 8,")},
-	{rule: "deployment-disruption-budget", expect: warned, obj: deploymentWith()},
-	{rule: "statefulset-disruption-budget", expect: warned, obj: statefulSetWith()},
+	{rule: "deployment-disruption-budget", expect: warned, obj: deploymentWith("%STRATEGY%", "replicas: 3,")},
+	{rule: "statefulset-disruption-budget", expect: warned, obj: statefulSetWith("%STRATEGY%", "replicas: 3,")},
 
 	{rule: "service-session-affinity", expect: defaulted, obj: serviceYAML("")},
 	{rule: "service-app-protocol", expect: defaulted, obj: serviceYAML("")},
