@@ -106,16 +106,18 @@ func RuleByID(id string) (Rule, bool) {
 // Deciding whether the namespace opted in, and whether violations deny or warn, is the
 // caller's business (see OptedIn and EnforcementFor): Evaluate reports what it finds.
 func Evaluate(obj *unstructured.Unstructured, policy Policy, facts Facts) Result {
-	return evaluate(obj, policy, facts, nil)
+	return evaluate(obj, policy, facts, nil, nil)
 }
 
-// evaluate is Evaluate, with typed, when not nil, the object's first typed view (EvaluateTyped).
-func evaluate(obj *unstructured.Unstructured, policy Policy, facts Facts, typed any) Result {
+// evaluate is Evaluate, with typed, when not nil, the object's first typed view (EvaluateTyped),
+// and checkViews for tests (see evaluation.checkViews).
+func evaluate(obj *unstructured.Unstructured, policy Policy, facts Facts, typed any, checkViews func(followed, converted any, err error)) Result {
 	ev := &evaluation{
-		p:      newPatcher(obj.Object),
-		policy: policy,
-		facts:  &facts,
-		gk:     obj.GroupVersionKind().GroupKind(),
+		p:          newPatcher(obj.Object),
+		policy:     policy,
+		facts:      &facts,
+		gk:         obj.GroupVersionKind().GroupKind(),
+		checkViews: checkViews,
 	}
 	if typed != nil {
 		ev.seedView(typed)
@@ -168,6 +170,9 @@ type evaluation struct {
 	serviceMemo map[*corev1.Service]serviceMemo
 	// factViews are the custom resources among the facts, each read once (factView).
 	factViews map[*unstructured.Unstructured]any
+	// checkViews, set only by tests, is given each view made by following edits together with
+	// the whole object converted afresh, which it must equal.
+	checkViews func(followed, converted any, err error)
 }
 
 // ownedWrite is a value a rule injected and wsguard owns until the user changes it.

@@ -2,6 +2,7 @@ package defaults
 
 import (
 	"encoding/json"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"reflect"
 	"slices"
 	"sort"
@@ -118,6 +119,7 @@ func checkInvariants(t *testing.T, in *unstructured.Unstructured, policy Policy,
 		t.Fatalf("Evaluate modified its input")
 	}
 	checkTypedPaths(t, in, policy, facts, res)
+	checkFollowedViews(t, in, policy, facts, res)
 	if len(res.Changes) == 0 {
 		if res.Object != in {
 			t.Errorf("no changes, but Result.Object is not the input")
@@ -159,6 +161,25 @@ func checkInvariants(t *testing.T, in *unstructured.Unstructured, policy Policy,
 		}
 	}
 	return res
+}
+
+// checkFollowedViews evaluates the object again, converting each typed view afresh beside the
+// one made by following edits (followedView), and requires them equal, and the same result.
+func checkFollowedViews(t *testing.T, in *unstructured.Unstructured, policy Policy, facts Facts, want Result) {
+	t.Helper()
+	followed := 0
+	got := evaluate(in, policy, facts, nil, func(view, converted any, err error) {
+		followed++
+		if err != nil {
+			t.Errorf("a view followed edits the converter fails on: %v", err)
+		} else if !equality.Semantic.DeepEqual(view, converted) {
+			t.Errorf("a view that followed edits differs from the object converted:\n followed  %s\n converted %s", mustJSON(view), mustJSON(converted))
+		}
+	})
+	got.Object, want.Object = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("evaluation checking followed views differs:\n got  %s\n want %s", mustJSON(got), mustJSON(want))
+	}
 }
 
 // checkDeclaredEffects fails when a rule did something its catalog entry does not declare.

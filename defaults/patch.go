@@ -15,8 +15,9 @@ type patcher struct {
 	original map[string]any
 	working  map[string]any // nil until the first edit (copy on write)
 	changes  []Change
-	// quiet counts removals made without recording an operation (removeQuietly).
-	quiet int
+	// edits are every change made to the working copy, in order, the quiet removals included:
+	// typed views follow them instead of converting the whole object again (followedView).
+	edits []edit
 	// err is the first write that could not be made: the path runs through a value that is
 	// not an object or list (a manifest can hold "containers: [null]"). Nothing is written then.
 	err error
@@ -131,15 +132,23 @@ func (p *patcher) removeQuietly(path []string) {
 		return
 	}
 	delete(m, path[len(path)-1])
-	p.quiet++
+	p.edits = append(p.edits, edit{quiet: true})
 	for i := len(parents) - 1; i >= 0 && len(m) == 0; i-- {
 		delete(parents[i].m, parents[i].key)
 		m = parents[i].m
 	}
 }
 
+// edit is one change to the working copy: value written at segs, or a quiet removal, which
+// views do not follow.
+type edit struct {
+	segs  []string
+	value any
+	quiet bool
+}
+
 // version changes whenever the object does, so that typed views are remade.
-func (p *patcher) version() int { return len(p.changes) + p.quiet }
+func (p *patcher) version() int { return len(p.edits) }
 
 // empty reports whether nothing is at path: the field is missing or null.
 func (p *patcher) empty(path []string) bool {
@@ -212,6 +221,7 @@ func describe(v any) string {
 
 func (p *patcher) record(rule, message, op string, path []string, value any) {
 	p.changes = append(p.changes, Change{Rule: rule, Op: op, Path: JSONPointer(path), Value: value, Message: message})
+	p.edits = append(p.edits, edit{segs: path, value: value})
 }
 
 // nest wraps value in one map per remaining path element.

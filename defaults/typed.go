@@ -69,7 +69,7 @@ func EvaluateTyped(obj *unstructured.Unstructured, typed any, policy Policy, fac
 	if !ok || gk != obj.GroupVersionKind().GroupKind() {
 		return Evaluate(obj, policy, facts)
 	}
-	return evaluate(obj, policy, facts, typed)
+	return evaluate(obj, policy, facts, typed, nil)
 }
 
 // typedEvaluation is an evaluation of a typed object alone: it has no unstructured object, so

@@ -91,7 +91,7 @@ func Configurations(o ConfigurationOptions) (*admissionv1.MutatingWebhookConfigu
 			FailurePolicy:           ptr.To(o.MutatingFailurePolicy),
 			MatchPolicy:             ptr.To(admissionv1.Equivalent),
 			NamespaceSelector:       o.namespaceSelector(),
-			MatchConditions:         o.matchConditions(),
+			MatchConditions:         append(o.matchConditions(), skipMutating...),
 			SideEffects:             ptr.To(admissionv1.SideEffectClassNone),
 			TimeoutSeconds:          ptr.To(o.TimeoutSeconds),
 			AdmissionReviewVersions: []string{"v1"},
@@ -106,7 +106,7 @@ func Configurations(o ConfigurationOptions) (*admissionv1.MutatingWebhookConfigu
 			FailurePolicy:           ptr.To(o.ValidatingFailurePolicy),
 			MatchPolicy:             ptr.To(admissionv1.Equivalent),
 			NamespaceSelector:       o.namespaceSelector(),
-			MatchConditions:         o.matchConditions(),
+			MatchConditions:         append(o.matchConditions(), skipValidating...),
 			SideEffects:             ptr.To(admissionv1.SideEffectClassNone),
 			TimeoutSeconds:          ptr.To(o.TimeoutSeconds),
 			AdmissionReviewVersions: []string{"v1"},
@@ -169,4 +169,36 @@ func (o ConfigurationOptions) matchConditions() []admissionv1.MatchCondition {
 		})
 	}
 	return conds
+}
+
+// The API server also skips the objects on which a call would change and say nothing, as the
+// engine decides from the object alone. Each such call cost about a millisecond of the write
+// (docs/benchmarks.md, "Match conditions").
+var (
+	// An object being deleted is neither defaulted nor judged: the updates it still receives
+	// remove finalizers, and refusing one would leave the object stuck in deletion.
+	notBeingDeleted = admissionv1.MatchCondition{
+		Name:       "not-being-deleted",
+		Expression: "!has(object.metadata.deletionTimestamp)",
+	}
+	// An object that opted out (wsguard.io/websocket: "false") is never judged.
+	notOptedOut = admissionv1.MatchCondition{
+		Name:       "not-opted-out",
+		Expression: fmt.Sprintf("!(%s)", annotationIs(defaults.AnnotationWebSocket, "false")),
+	}
+	// The mutating webhook must still see an opted-out object that records defaults wsguard
+	// injected earlier (wsguard.io/defaults), so as to take them out again.
+	notOptedOutWithoutDefaults = admissionv1.MatchCondition{
+		Name: "not-opted-out-without-defaults",
+		Expression: fmt.Sprintf("!(%s && !(has(object.metadata.annotations) && '%s' in object.metadata.annotations))",
+			annotationIs(defaults.AnnotationWebSocket, "false"), defaults.AnnotationDefaults),
+	}
+
+	skipMutating   = []admissionv1.MatchCondition{notBeingDeleted, notOptedOutWithoutDefaults}
+	skipValidating = []admissionv1.MatchCondition{notBeingDeleted, notOptedOut}
+)
+
+// annotationIs is a CEL expression true when the object carries the annotation with that value.
+func annotationIs(key, value string) string {
+	return fmt.Sprintf("has(object.metadata.annotations) && '%s' in object.metadata.annotations && object.metadata.annotations['%s'] == '%s'", key, key, value)
 }

@@ -12,9 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/wsguard/wsguard/defaults"
@@ -190,53 +188,6 @@ func (h *handler) verdict(log logr.Logger, name string, res defaults.Result, mod
 	resp.Result = denial(h.kind.GroupKind, name, res.Reason, res.Violations)
 	resp.Warnings = warnings
 	return resp
-}
-
-// decodeObject reads the request's object as unstructured, keeping integers as int64 and every
-// field the Go types do not know.
-func decodeObject(req admission.Request) (*unstructured.Unstructured, error) {
-	raw := req.Object.Raw
-	if len(raw) == 0 {
-		return nil, fmt.Errorf("the request carries no object")
-	}
-	var m map[string]any
-	if err := utiljson.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("the object is not valid JSON: %w", err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("the object is empty")
-	}
-	obj := &unstructured.Unstructured{Object: m}
-	if obj.GetKind() == "" {
-		obj.SetGroupVersionKind(schemaGVK(req.Kind))
-	}
-	if obj.GroupVersionKind().GroupKind() != metav1GroupKind(req.Kind) {
-		return nil, fmt.Errorf("the object is a %s but the request says %s", obj.GroupVersionKind().GroupKind(), metav1GroupKind(req.Kind))
-	}
-	return obj, nil
-}
-
-// decodeTyped reads the request's object into its Go type when the engine can recognise it from
-// that alone (defaults.NewTyped), with reviewJSON. It
-// returns nil when it cannot: another kind, an object that does not name its kind as the request
-// does, or one that does not decode; decodeObject then reads it, and reports what is wrong.
-func decodeTyped(req admission.Request, gk schema.GroupKind) (any, schema.GroupVersionKind) {
-	typed := defaults.NewTyped(gk)
-	if typed == nil || len(req.Object.Raw) == 0 {
-		return nil, schema.GroupVersionKind{}
-	}
-	if err := reviewJSON.Unmarshal(req.Object.Raw, typed); err != nil {
-		return nil, schema.GroupVersionKind{}
-	}
-	obj, ok := typed.(runtime.Object)
-	if !ok {
-		return nil, schema.GroupVersionKind{}
-	}
-	gvk := obj.GetObjectKind().GroupVersionKind()
-	if gvk.GroupKind() != gk {
-		return nil, schema.GroupVersionKind{}
-	}
-	return typed, gvk
 }
 
 func resultLabel(r admission.Response) string {

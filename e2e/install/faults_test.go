@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -84,6 +85,34 @@ func faultsSpecs(ctx context.Context) {
 				Expect(boundedClient(nil).Create(ctx, d)).To(Succeed(), ns)
 				Expect(d.Annotations).NotTo(HaveKey(appliedRules))
 			}
+		})
+
+		It("is not called for an object that opted out or is being deleted, and still is for one that records earlier defaults", func() {
+			optedOut := websocketDeployment(faultsNamespace)
+			optedOut.Annotations = map[string]string{"wsguard.io/websocket": "false"}
+			Expect(boundedClient(nil).Create(ctx, optedOut)).To(Succeed(), "an opted-out object must not reach wsguard")
+
+			// The mutating webhook must see it, to take the recorded defaults out again.
+			recorded := websocketDeployment(faultsNamespace)
+			recorded.Annotations = map[string]string{"wsguard.io/websocket": "false", "wsguard.io/defaults": "deployment-prestop-sleep:spec.template.spec.containers[chat].lifecycle.preStop"}
+			Expect(boundedClient(nil).Create(ctx, recorded)).To(MatchError(ContainSubstring(`failed calling webhook "deployments.mutate.wsguard.io"`)))
+
+			// An object in deletion, held by a finalizer, whose last update opts back in: the
+			// API server skips both webhooks, so the finalizer can go while wsguard is down.
+			dying := websocketDeployment(faultsNamespace)
+			dying.Annotations = map[string]string{"wsguard.io/websocket": "false"}
+			dying.Finalizers = []string{"e2e.wsguard.io/hold"}
+			c := boundedClient(nil)
+			Expect(c.Create(ctx, dying)).To(Succeed())
+			Expect(c.Delete(ctx, dying)).To(Succeed())
+			Expect(c.Get(ctx, client.ObjectKeyFromObject(dying), dying)).To(Succeed())
+			Expect(dying.DeletionTimestamp).NotTo(BeNil())
+			dying.Annotations = nil
+			dying.Finalizers = nil
+			Expect(c.Update(ctx, dying)).To(Succeed(), "an object being deleted must not reach wsguard")
+			Eventually(func() bool {
+				return apierrors.IsNotFound(c.Get(ctx, client.ObjectKeyFromObject(dying), &appsv1.Deployment{}))
+			}).WithTimeout(30 * time.Second).Should(BeTrue())
 		})
 
 		It("never intercepts nodes, the control plane, kube-system service accounts or its own service account", func() {

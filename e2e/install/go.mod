@@ -8,6 +8,8 @@ require (
 	github.com/wsguard/wsguard v0.0.0
 )
 
+require github.com/go-json-experiment/json v1.27.2 // indirect
+
 require (
 	cel.dev/expr v0.25.2 // indirect
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect

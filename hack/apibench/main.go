@@ -19,10 +19,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -47,6 +50,7 @@ func mainErr() error {
 	warmup := flag.Int("warmup", 20, "iterations before measuring, not reported")
 	timeout := flag.Duration("timeout", 20*time.Minute, "stop (and fail) after this long")
 	kyvernoDir := flag.String("kyverno", "", "folder printed by hack/build-kyverno.sh (kyverno and crds/ in it); empty leaves Kyverno out")
+	objectConditions := flag.Bool("object-conditions", true, "keep the match conditions by which the API server skips objects that opted out or are being deleted; false has it call wsguard for them, to measure what the conditions save")
 	flag.Parse()
 	if *iterations < 1 || *rounds < 1 || *warmup < 0 {
 		return fmt.Errorf("-iterations and -rounds must be positive, -warmup not negative")
@@ -119,6 +123,9 @@ func mainErr() error {
 	opts := webhooks.DefaultConfigurationOptions()
 	opts.URL, opts.CABundle = w.URL, w.CA
 	mutating, validating := webhooks.Configurations(opts)
+	if !*objectConditions {
+		withoutObjectConditions(mutating, validating)
+	}
 	for _, obj := range []client.Object{mutating, validating} {
 		if err := c.Create(ctx, obj); err != nil {
 			return fmt.Errorf("installing %s: %w", obj.GetName(), err)
@@ -255,6 +262,20 @@ func report(cp *controlPlane, iterations int, results []roundResult) {
 			row += fmt.Sprintf(" %s (%s) |", ms(added), addedRatio(added, addedWS))
 		}
 		fmt.Println(row)
+	}
+}
+
+// withoutObjectConditions takes out the match conditions that read the object, and keeps those
+// that exempt identities.
+func withoutObjectConditions(mutating *admissionregistrationv1.MutatingWebhookConfiguration, validating *admissionregistrationv1.ValidatingWebhookConfiguration) {
+	keep := func(conds []admissionregistrationv1.MatchCondition) []admissionregistrationv1.MatchCondition {
+		return slices.DeleteFunc(conds, func(c admissionregistrationv1.MatchCondition) bool { return strings.Contains(c.Expression, "object.") })
+	}
+	for i := range mutating.Webhooks {
+		mutating.Webhooks[i].MatchConditions = keep(mutating.Webhooks[i].MatchConditions)
+	}
+	for i := range validating.Webhooks {
+		validating.Webhooks[i].MatchConditions = keep(validating.Webhooks[i].MatchConditions)
 	}
 }
 

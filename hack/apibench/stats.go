@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// allOps names the row that pools every write of a namespace.
+// allOps names the row that pools every write of a namespace but opOptedOut.
 const allOps = "all writes"
 
 // roundResult holds one round's latencies by variant and op.
@@ -22,7 +22,9 @@ func (r roundResult) add(variant string, lat []time.Duration) {
 	}
 	for i, d := range lat {
 		r[variant][ops[i]] = append(r[variant][ops[i]], d)
-		r[variant][allOps] = append(r[variant][allOps], d)
+		if ops[i] != opOptedOut {
+			r[variant][allOps] = append(r[variant][allOps], d)
+		}
 	}
 }
 
