@@ -411,7 +411,7 @@ func factsWith(t *testing.T, ns string, services []*unstructured.Unstructured) d
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(s.Object, &svc); err != nil {
 			t.Fatal(err)
 		}
-		f.Services = append(f.Services, svc)
+		f.Services = append(f.Services, &svc)
 	}
 	return f
 }

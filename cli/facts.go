@@ -32,7 +32,7 @@ type factIndex struct {
 	labels     map[string]string
 	namespaces map[string]*corev1.Namespace
 	byNS       map[string]*defaults.Facts
-	classes    []networkingv1.IngressClass
+	classes    []*networkingv1.IngressClass
 	// gateways and gatewayClasses are the Gateway API Gateways of every namespace and the
 	// GatewayClasses of the input.
 	gateways, gatewayClasses []unstructured.Unstructured
@@ -69,26 +69,26 @@ var factKinds = map[schema.GroupKind]factKind{
 	}},
 	{Kind: "Service"}: {convert: slim(withoutLastApplied[corev1.Service]), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
-		f.Services = append(f.Services, *v.(*corev1.Service))
+		f.Services = append(f.Services, v.(*corev1.Service))
 	}, reserve: func(f *defaults.Facts, n int) { f.Services = slices.Grow(f.Services, n) }},
 	{Group: "networking.k8s.io", Kind: "Ingress"}: {convert: slim(withoutLastApplied[networkingv1.Ingress]), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
-		f.Ingresses = append(f.Ingresses, *v.(*networkingv1.Ingress))
+		f.Ingresses = append(f.Ingresses, v.(*networkingv1.Ingress))
 	}, reserve: func(f *defaults.Facts, n int) { f.Ingresses = slices.Grow(f.Ingresses, n) }},
 	{Group: "networking.k8s.io", Kind: "IngressClass"}: {convert: typed[networkingv1.IngressClass], add: func(x *factIndex, _ string, v any) {
-		x.classes = append(x.classes, *v.(*networkingv1.IngressClass))
+		x.classes = append(x.classes, v.(*networkingv1.IngressClass))
 	}},
 	{Group: "apps", Kind: "Deployment"}: {convert: slim(defaults.SlimDeployment), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
-		f.Deployments = append(f.Deployments, *v.(*appsv1.Deployment))
+		f.Deployments = append(f.Deployments, v.(*appsv1.Deployment))
 	}, reserve: func(f *defaults.Facts, n int) { f.Deployments = slices.Grow(f.Deployments, n) }},
 	{Group: "apps", Kind: "StatefulSet"}: {convert: slim(defaults.SlimStatefulSet), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
-		f.StatefulSets = append(f.StatefulSets, *v.(*appsv1.StatefulSet))
+		f.StatefulSets = append(f.StatefulSets, v.(*appsv1.StatefulSet))
 	}, reserve: func(f *defaults.Facts, n int) { f.StatefulSets = slices.Grow(f.StatefulSets, n) }},
 	{Group: "policy", Kind: "PodDisruptionBudget"}: {convert: slim(defaults.SlimPodDisruptionBudget), add: func(x *factIndex, ns string, v any) {
 		f := x.facts(ns)
-		f.PodDisruptionBudgets = append(f.PodDisruptionBudgets, *v.(*policyv1.PodDisruptionBudget))
+		f.PodDisruptionBudgets = append(f.PodDisruptionBudgets, v.(*policyv1.PodDisruptionBudget))
 		x.budgets = true
 	}},
 	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: {convert: virtualServiceCRD, add: func(x *factIndex, _ string, v any) {

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 )
 
 const agicIngress = `
@@ -35,20 +34,20 @@ func TestAGICRules(t *testing.T) {
 		{
 			name:     "a WebSocket Ingress on Application Gateway gets an hour-long request timeout and cookie affinity; without a probe to copy, a warning",
 			obj:      agicIngress,
-			facts:    Facts{Services: []corev1.Service{svc}},
+			facts:    Facts{Services: ptrs(svc)},
 			changes:  defaulted,
 			warnings: []string{probe},
 		},
 		{
 			name:    "pods with an HTTP readiness probe give AGIC one to copy",
 			obj:     agicIngress,
-			facts:   Facts{Services: []corev1.Service{svc}, Deployments: []appsv1.Deployment{probed}},
+			facts:   Facts{Services: ptrs(svc), Deployments: ptrs(probed)},
 			changes: defaulted,
 		},
 		{
 			name:       "a short request timeout is denied and kept; a probe path needs no readiness probe",
 			obj:        annotated(agicIngress, `appgw.ingress.kubernetes.io/request-timeout: "30"`, `appgw.ingress.kubernetes.io/health-probe-path: /health`),
-			facts:      Facts{Services: []corev1.Service{svc}},
+			facts:      Facts{Services: ptrs(svc)},
 			changes:    map[string]any{annotationPointer(annotationAGICCookieAffinity): "true"},
 			violations: []string{"agic-request-timeout metadata.annotations[appgw.ingress.kubernetes.io/request-timeout]"},
 		},

@@ -170,7 +170,7 @@ func albGroupIdleTimeout(ev *evaluation) (member, value string, found bool) {
 		return "", "", false
 	}
 	for i := range ev.facts.Ingresses {
-		other := &ev.facts.Ingresses[i]
+		other := ev.facts.Ingresses[i]
 		if other.Name == ing.Name || other.Annotations[annotationALBGroupName] != group || !albServed(other, ev) {
 			continue
 		}

@@ -3,7 +3,6 @@ package defaults
 import (
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
@@ -73,13 +72,13 @@ func TestAWSALBRules(t *testing.T) {
 		{
 			name:    "the controller is resolved through the IngressClass object",
 			obj:     replaceOnce(albIngress, "ingressClassName: alb", "ingressClassName: internet-facing"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("internet-facing", ControllerAWSALB, false)}},
+			facts:   Facts{IngressClasses: ptrs(ingressClass("internet-facing", ControllerAWSALB, false))},
 			changes: albChanges(nil),
 		},
 		{
 			name:    "an Ingress without class is served by the default IngressClass",
 			obj:     replaceOnce(albIngress, "  ingressClassName: alb\n", ""),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("any", ControllerAWSALB, true)}},
+			facts:   Facts{IngressClasses: ptrs(ingressClass("any", ControllerAWSALB, true))},
 			changes: albChanges(nil),
 		},
 		{
@@ -145,32 +144,32 @@ func TestAWSALBRules(t *testing.T) {
 		{
 			name:     "another member of the IngressGroup with a short idle timeout: nothing is set (it would conflict), a warning is given",
 			obj:      inGroup,
-			facts:    Facts{Ingresses: []networkingv1.Ingress{albGroupMember(t, "idle_timeout.timeout_seconds=300")}},
+			facts:    Facts{Ingresses: ptrs(albGroupMember(t, "idle_timeout.timeout_seconds=300"))},
 			changes:  albChanges(map[string]any{albLBAttrs: nil}),
 			warnings: []string{"aws-alb-idle-timeout metadata.annotations[" + annotationALBLoadBalancerAttributes + "]"},
 		},
 		{
 			name:    "another member of the IngressGroup with a long idle timeout: nothing is set, nothing to warn about",
 			obj:     inGroup,
-			facts:   Facts{Ingresses: []networkingv1.Ingress{albGroupMember(t, "idle_timeout.timeout_seconds=4000")}},
+			facts:   Facts{Ingresses: ptrs(albGroupMember(t, "idle_timeout.timeout_seconds=4000"))},
 			changes: albChanges(map[string]any{albLBAttrs: nil}),
 		},
 		{
 			name:    "another member of the IngressGroup with the same value does not conflict",
 			obj:     inGroup,
-			facts:   Facts{Ingresses: []networkingv1.Ingress{albGroupMember(t, "idle_timeout.timeout_seconds=3600")}},
+			facts:   Facts{Ingresses: ptrs(albGroupMember(t, "idle_timeout.timeout_seconds=3600"))},
 			changes: albChanges(nil),
 		},
 		{
 			name:    "an Ingress of another group does not count",
 			obj:     annotated(albIngress, "alb.ingress.kubernetes.io/group.name: mine"),
-			facts:   Facts{Ingresses: []networkingv1.Ingress{albGroupMember(t, "idle_timeout.timeout_seconds=300")}},
+			facts:   Facts{Ingresses: ptrs(albGroupMember(t, "idle_timeout.timeout_seconds=300"))},
 			changes: albChanges(nil),
 		},
 		{
 			name:    "the Ingress's own old version among the facts does not count as another member",
 			obj:     inGroup,
-			facts:   Facts{Ingresses: []networkingv1.Ingress{lbTestIngress(t, annotated(inGroup, lba+"idle_timeout.timeout_seconds=300"))}},
+			facts:   Facts{Ingresses: ptrs(lbTestIngress(t, annotated(inGroup, lba+"idle_timeout.timeout_seconds=300")))},
 			changes: albChanges(nil),
 		},
 		{
@@ -186,12 +185,12 @@ func TestAWSALBRules(t *testing.T) {
 		{
 			name: "target group attributes on the Service win over the Ingress's, so none are added",
 			obj:  albIngress,
-			facts: Facts{Services: []corev1.Service{service(t, `
+			facts: Facts{Services: ptrs(service(t, `
 apiVersion: v1
 kind: Service
 metadata: {name: chat, namespace: demo, annotations: {alb.ingress.kubernetes.io/target-group-attributes: deregistration_delay.timeout_seconds=30}}
 spec:
-  ports: [{name: ws, port: 80}]`)}},
+  ports: [{name: ws, port: 80}]`))},
 			changes: albChanges(map[string]any{albTGAttrs: nil}),
 		},
 		{

@@ -53,13 +53,13 @@ func hpaIsWebSocket(ev *evaluation) bool {
 	switch ref.Kind {
 	case "Deployment":
 		for i := range ev.facts.Deployments {
-			if d := &ev.facts.Deployments[i]; d.Name == ref.Name {
+			if d := ev.facts.Deployments[i]; d.Name == ref.Name {
 				return scaledWorkloadIsWebSocket(ev, KindDeployment, &d.ObjectMeta, &d.Spec.Template)
 			}
 		}
 	case "StatefulSet":
 		for i := range ev.facts.StatefulSets {
-			if s := &ev.facts.StatefulSets[i]; s.Name == ref.Name {
+			if s := ev.facts.StatefulSets[i]; s.Name == ref.Name {
 				return scaledWorkloadIsWebSocket(ev, KindStatefulSet, &s.ObjectMeta, &s.Spec.Template)
 			}
 		}

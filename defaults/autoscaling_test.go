@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 )
 
 const chatHPA = `
@@ -46,7 +45,7 @@ func TestAutoscalingRules(t *testing.T) {
 	optedOut := typed[appsv1.Deployment](t, replaceOnce(scaledWorkload, "name: http,", "name: websocket,"))
 	optedOut.Annotations = map[string]string{AnnotationWebSocket: "false"}
 	wsStatefulSet := typed[appsv1.StatefulSet](t, replaceOnce(replaceOnce(scaledWorkload, "kind: Deployment", "kind: StatefulSet"), "name: http,", "name: websocket,"))
-	wsFacts := Facts{Deployments: []appsv1.Deployment{wsDeployment}}
+	wsFacts := Facts{Deployments: ptrs(wsDeployment)}
 
 	gentle := map[string]any{"/spec/behavior": map[string]any{"scaleDown": map[string]any{
 		"stabilizationWindowSeconds": 300, "selectPolicy": "Max",
@@ -57,20 +56,20 @@ func TestAutoscalingRules(t *testing.T) {
 
 	runRuleCases(t, []ruleCase{
 		{name: "an HPA of a Deployment that says nothing of WebSockets is left alone", obj: chatHPA,
-			facts: Facts{Deployments: []appsv1.Deployment{plainDeployment}}, notWebSocket: true},
+			facts: Facts{Deployments: ptrs(plainDeployment)}, notWebSocket: true},
 		{name: "an HPA whose target is not in the namespace is left alone", obj: chatHPA, notWebSocket: true},
 		{name: "an HPA of a Deployment that opted out is left alone", obj: chatHPA,
-			facts: Facts{Deployments: []appsv1.Deployment{optedOut}}, notWebSocket: true},
+			facts: Facts{Deployments: ptrs(optedOut)}, notWebSocket: true},
 		{name: "an HPA of a WebSocket Deployment gets a gradual scale-down", obj: chatHPA, facts: wsFacts, changes: gentle},
 		{name: "a Deployment marked by annotation is WebSocket for its HPA", obj: chatHPA,
-			facts: Facts{Deployments: []appsv1.Deployment{markedDeployment}}, changes: gentle},
+			facts: Facts{Deployments: ptrs(markedDeployment)}, changes: gentle},
 		{name: "a Deployment selected by a WebSocket Service is WebSocket for its HPA", obj: chatHPA,
-			facts: Facts{Deployments: []appsv1.Deployment{plainDeployment}, Services: []corev1.Service{
-				service(t, "apiVersion: v1\nkind: Service\nmetadata: {name: chat}\nspec:\n  selector: {app: chat}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n")}},
+			facts: Facts{Deployments: ptrs(plainDeployment), Services: ptrs(
+				service(t, "apiVersion: v1\nkind: Service\nmetadata: {name: chat}\nspec:\n  selector: {app: chat}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n"))},
 			changes: gentle},
 		{name: "an HPA of a WebSocket StatefulSet gets a gradual scale-down",
 			obj:   replaceOnce(chatHPA, "kind: Deployment", "kind: StatefulSet"),
-			facts: Facts{StatefulSets: []appsv1.StatefulSet{wsStatefulSet}}, changes: gentle},
+			facts: Facts{StatefulSets: ptrs(wsStatefulSet)}, changes: gentle},
 		{name: "a behavior with only a scaleUp gets a scaleDown beside it",
 			obj: withBehavior("    scaleUp: {stabilizationWindowSeconds: 0}\n"), facts: wsFacts,
 			changes: map[string]any{"/spec/behavior/scaleDown": gentle["/spec/behavior"].(map[string]any)["scaleDown"]}},

@@ -30,8 +30,8 @@ func BenchmarkEvaluate(b *testing.B) {
 		Namespace: ns,
 		// A namespace rarely holds only the WebSocket Service: two ordinary ones make the
 		// detectors look past non-matching Services, as they must in a real namespace.
-		Services:       []corev1.Service{*wsService, benchPlainService("api"), benchPlainService("metrics")},
-		IngressClasses: []networkingv1.IngressClass{*ingressClass},
+		Services:       ptrs(*wsService, benchPlainService("api"), benchPlainService("metrics")),
+		IngressClasses: ptrs(*ingressClass),
 	}
 	cases := []struct {
 		name string

@@ -145,7 +145,7 @@ spec:
 		}
 	}
 
-	facts.Services = []corev1.Service{typed[corev1.Service](t, `{apiVersion: v1, kind: Service, metadata: {name: board, namespace: demo}, spec: {selector: {app: board}, ports: [{name: http, port: 3000, targetPort: 3000}]}}`)}
+	facts.Services = ptrs(typed[corev1.Service](t, `{apiVersion: v1, kind: Service, metadata: {name: board, namespace: demo}, spec: {selector: {app: board}, ports: [{name: http, port: 3000, targetPort: 3000}]}}`))
 	deploy := object(t, `
 apiVersion: apps/v1
 kind: Deployment

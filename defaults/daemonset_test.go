@@ -2,8 +2,6 @@ package defaults
 
 import (
 	"testing"
-
-	corev1 "k8s.io/api/core/v1"
 )
 
 const wsDaemonSet = `
@@ -38,7 +36,7 @@ func TestDaemonSetRules(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{name: "a DaemonSet that says nothing of WebSockets is left alone", obj: wsDaemonSet, notWebSocket: true},
 		{name: "a DaemonSet selected by a WebSocket Service gets the pod-template defaults", obj: wsDaemonSet,
-			facts:   Facts{Services: []corev1.Service{service(t, "apiVersion: v1\nkind: Service\nmetadata: {name: edge}\nspec:\n  selector: {app: edge}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n")}},
+			facts:   Facts{Services: ptrs(service(t, "apiVersion: v1\nkind: Service\nmetadata: {name: edge}\nspec:\n  selector: {app: edge}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n"))},
 			changes: defaulted, warnings: []string{readiness}},
 		{name: "a container port named ws is enough", obj: replaceOnce(wsDaemonSet, "name: http, containerPort", "name: ws, containerPort"),
 			changes: defaulted, warnings: []string{readiness}},

@@ -67,7 +67,7 @@ func webSocketContainers(ev *evaluation, tmpl *corev1.PodTemplateSpec) []int {
 	var selectedBy *webSocketSvc
 	var selectedName string
 	for si := range ev.facts.Services {
-		svc := &ev.facts.Services[si]
+		svc := ev.facts.Services[si]
 		if !selectsPods(svc, tmpl.Labels) {
 			continue
 		}

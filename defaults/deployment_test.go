@@ -2,8 +2,6 @@ package defaults
 
 import (
 	"testing"
-
-	corev1 "k8s.io/api/core/v1"
 )
 
 const wsDeployment = `
@@ -139,13 +137,13 @@ func TestDeploymentRules(t *testing.T) {
 		{
 			name: "pods selected by a WebSocket Service are WebSocket; only the targeted container is drained",
 			obj:  replaceOnce(wsDeployment, "name: websocket", "name: http"),
-			facts: Facts{Services: []corev1.Service{service(t, `
+			facts: Facts{Services: ptrs(service(t, `
 apiVersion: v1
 kind: Service
 metadata: {name: chat}
 spec:
   selector: {app: chat}
-  ports: [{name: ws, port: 80, targetPort: 8080}]`)}},
+  ports: [{name: ws, port: 80, targetPort: 8080}]`))},
 			changes: map[string]any{
 				preStopPointer: map[string]any{"preStop": map[string]any{"sleep": map[string]any{"seconds": 15}}},
 				"/spec/template/spec/terminationGracePeriodSeconds": 45,

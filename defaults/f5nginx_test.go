@@ -3,7 +3,6 @@ package defaults
 import (
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
@@ -52,8 +51,8 @@ var f5Class = ingressClass("nginx", ControllerF5NGINX, false)
 // f5Facts returns the namespace's Services and the F5 IngressClass.
 func f5Facts(t *testing.T) Facts {
 	return Facts{
-		IngressClasses: []networkingv1.IngressClass{f5Class},
-		Services: []corev1.Service{
+		IngressClasses: ptrs(f5Class),
+		Services: ptrs(
 			service(t, `
 apiVersion: v1
 kind: Service
@@ -75,7 +74,7 @@ metadata: {name: web}
 spec:
   selector: {app: web}
   ports: [{name: http, port: 80}]`),
-		},
+		),
 	}
 }
 
@@ -114,7 +113,7 @@ func TestF5NGINXRules(t *testing.T) {
 	)
 	facts := f5Facts(t)
 	withoutClass := func(f Facts, classes ...networkingv1.IngressClass) Facts {
-		f.IngressClasses = classes
+		f.IngressClasses = ptrs(classes...)
 		return f
 	}
 	custom := DefaultPolicy()
@@ -164,7 +163,7 @@ func TestF5NGINXRules(t *testing.T) {
 		{
 			name:  "an Ingress whose IngressClass names another controller is untouched, F5 annotations or not",
 			obj:   annotated(nginxClass(f5Ingress, "other"), `nginx.org/proxy-read-timeout: 10s`),
-			facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("other", "example.com/other", false)}},
+			facts: Facts{IngressClasses: ptrs(ingressClass("other", "example.com/other", false))},
 		},
 		{
 			name:         "a non-WebSocket Ingress is untouched",

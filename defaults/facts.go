@@ -12,16 +12,17 @@ import (
 )
 
 // Facts are the related objects a rule may need to judge an object: the webhook reads them from
-// its cache, the CLI from the other objects in its input. Facts are read, never changed.
+// its cache, the CLI from the other objects in its input. Facts are read, never changed: the
+// webhook's point into its informers' stores, which are shared with every other request.
 type Facts struct {
 	// Namespace is the object's namespace; nil when unknown.
 	Namespace *corev1.Namespace
 	// Services are the Services of the object's namespace.
-	Services []corev1.Service
+	Services []*corev1.Service
 	// Ingresses are the Ingresses of the object's namespace.
-	Ingresses []networkingv1.Ingress
+	Ingresses []*networkingv1.Ingress
 	// IngressClasses are the cluster's IngressClasses.
-	IngressClasses []networkingv1.IngressClass
+	IngressClasses []*networkingv1.IngressClass
 	// BackendConfigs are the GKE BackendConfigs (cloud.google.com) of the object's namespace.
 	BackendConfigs []unstructured.Unstructured
 	// BackendConfigsKnown is false when BackendConfigs could not be read (the CRD is not
@@ -43,12 +44,12 @@ type Facts struct {
 	Mappings []unstructured.Unstructured
 	// Deployments are the Deployments of the object's namespace; Linkerd Server rules resolve
 	// the pods and ports a Server selects through them.
-	Deployments []appsv1.Deployment
+	Deployments []*appsv1.Deployment
 	// StatefulSets are the StatefulSets of the object's namespace, read like Deployments.
-	StatefulSets []appsv1.StatefulSet
+	StatefulSets []*appsv1.StatefulSet
 	// PodDisruptionBudgets are the PodDisruptionBudgets (policy/v1) of the object's namespace:
 	// which of them cover a WebSocket workload's pods.
-	PodDisruptionBudgets []policyv1.PodDisruptionBudget
+	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
 	// PodDisruptionBudgetsKnown is true when PodDisruptionBudgets are all the namespace has (the
 	// webhook's cache, a cluster), and false when a missing one may simply be elsewhere: the CLI
 	// sets it only when its input holds a PodDisruptionBudget.
@@ -81,7 +82,7 @@ func (f *Facts) workloads() []workload {
 func (f *Facts) service(name string) *corev1.Service {
 	for i := range f.Services {
 		if f.Services[i].Name == name {
-			return &f.Services[i]
+			return f.Services[i]
 		}
 	}
 	return nil

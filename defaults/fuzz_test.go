@@ -77,7 +77,7 @@ func fuzzFacts(t *testing.T) Facts {
 	if err := json.Unmarshal(js, &svc); err != nil {
 		t.Fatal(err)
 	}
-	return Facts{Services: []corev1.Service{svc}, Namespace: namespaceWithLabels(map[string]string{"istio-injection": "enabled"})}
+	return Facts{Services: ptrs(svc), Namespace: namespaceWithLabels(map[string]string{"istio-injection": "enabled"})}
 }
 
 func runtimeDeepCopy(m map[string]any) map[string]any {

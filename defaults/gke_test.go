@@ -70,7 +70,7 @@ func TestGKERules(t *testing.T) {
 	violation := []string{"gke-backend-timeout " + gkeBackend}
 	facts := func(chatAnnotations string, configs ...unstructured.Unstructured) Facts {
 		return Facts{
-			Services:            []corev1.Service{gkeStatic(t), gkeChat(t, chatAnnotations)},
+			Services:            ptrs(gkeStatic(t), gkeChat(t, chatAnnotations)),
 			BackendConfigs:      configs,
 			BackendConfigsKnown: true,
 		}
@@ -166,7 +166,7 @@ func TestGKERules(t *testing.T) {
 			name: "BackendConfigs that cannot be read give a warning, not a denial",
 			obj:  gkeIngress,
 			facts: Facts{
-				Services: []corev1.Service{gkeStatic(t), gkeChat(t, byDefault)},
+				Services: ptrs(gkeStatic(t), gkeChat(t, byDefault)),
 			},
 			warnings: violation,
 		},
@@ -214,6 +214,6 @@ func TestGKERules(t *testing.T) {
 
 // gkeWithClasses adds IngressClasses to facts.
 func gkeWithClasses(f Facts, classes ...networkingv1.IngressClass) Facts {
-	f.IngressClasses = append(f.IngressClasses, classes...)
+	f.IngressClasses = append(f.IngressClasses, ptrs(classes...)...)
 	return f
 }

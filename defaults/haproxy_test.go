@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 )
 
 // haproxyIngress routes /ws to a port named "ws", which alone marks it as WebSocket. The class
@@ -36,13 +35,13 @@ var haproxyCookie = map[string]any{annotationPointer(annotationHAProxyCookiePers
 func TestHAProxyIngressRules(t *testing.T) {
 	const snippet = "haproxy.org/backend-config-snippet"
 	snippetViolation := "haproxy-tunnel-timeout-snippet metadata.annotations[" + snippet + "]"
-	chatWith := func(annotations string) []corev1.Service {
-		return []corev1.Service{service(t, `
+	chatWith := func(annotations string) []*corev1.Service {
+		return ptrs(service(t, `
 apiVersion: v1
 kind: Service
 metadata: {name: chat, namespace: demo, annotations: {`+annotations+`}}
 spec:
-  ports: [{name: ws, port: 80}]`)}
+  ports: [{name: ws, port: 80}]`))
 	}
 
 	runRuleCases(t, []ruleCase{
@@ -54,7 +53,7 @@ spec:
 		{
 			name:    "the controller is resolved through the IngressClass object",
 			obj:     replaceOnce(haproxyIngress, "ingressClassName: haproxy", "ingressClassName: public"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("public", ControllerHAProxy, false)}},
+			facts:   Facts{IngressClasses: ptrs(ingressClass("public", ControllerHAProxy, false))},
 			changes: haproxyCookie,
 		},
 		{
@@ -65,7 +64,7 @@ spec:
 		{
 			name:  "an IngressClass object named haproxy for another controller wins over the name",
 			obj:   annotated(haproxyIngress, "haproxy.org/timeout-tunnel: 1h"),
-			facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("haproxy", "example.com/other", false)}},
+			facts: Facts{IngressClasses: ptrs(ingressClass("haproxy", "example.com/other", false))},
 		},
 		{
 			name: "an Ingress of another controller is untouched",
@@ -146,7 +145,7 @@ spec:
 
 // TestHAProxyServiceRules is the table of the HAProxy rules that judge Services.
 func TestHAProxyServiceRules(t *testing.T) {
-	behindHAProxy := Facts{Ingresses: []networkingv1.Ingress{lbTestIngress(t, haproxyIngress)}}
+	behindHAProxy := Facts{Ingresses: ptrs(lbTestIngress(t, haproxyIngress))}
 	runRuleCases(t, []ruleCase{
 		{
 			name:     "timeout-tunnel under the legacy prefix is warned about behind an HAProxy Ingress",

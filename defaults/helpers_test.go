@@ -67,3 +67,13 @@ spec:
   ports:
   - {name: ws, port: 80, targetPort: 8080, appProtocol: kubernetes.io/ws}
 `
+
+// ptrs returns pointers to copies of values, for the fact lists (Facts holds pointers into the
+// webhook's cache).
+func ptrs[T any](values ...T) []*T {
+	out := make([]*T, len(values))
+	for i := range values {
+		out[i] = &values[i]
+	}
+	return out
+}

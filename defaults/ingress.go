@@ -317,7 +317,7 @@ func ingressesRoutingToService(ev *evaluation, controller string) []*networkingv
 	svc := ev.service()
 	var out []*networkingv1.Ingress
 	for i := range ev.facts.Ingresses {
-		ing := &ev.facts.Ingresses[i]
+		ing := ev.facts.Ingresses[i]
 		if ing.Namespace != "" && svc.Namespace != "" && ing.Namespace != svc.Namespace {
 			continue
 		}

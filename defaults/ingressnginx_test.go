@@ -3,9 +3,6 @@ package defaults
 import (
 	"strings"
 	"testing"
-
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 )
 
 // nginxIngress routes /ws to a port named "ws", which alone marks it as WebSocket. It carries
@@ -99,7 +96,7 @@ spec:
 		{
 			name:    "controller resolved through spec.ingressClassName and its IngressClass",
 			obj:     nginxClass(nginxIngress, "public"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("public", ControllerIngressNGINX, false)}},
+			facts:   Facts{IngressClasses: ptrs(ingressClass("public", ControllerIngressNGINX, false))},
 			changes: ingressNGINXChanges(),
 		},
 		{
@@ -128,16 +125,16 @@ spec:
 		{
 			name:    "controller resolved through the legacy kubernetes.io/ingress.class annotation",
 			obj:     annotated(nginxClass(nginxIngress, ""), "kubernetes.io/ingress.class: internal"),
-			facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("internal", ControllerIngressNGINX, false)}},
+			facts:   Facts{IngressClasses: ptrs(ingressClass("internal", ControllerIngressNGINX, false))},
 			changes: ingressNGINXChanges(),
 		},
 		{
 			name: "controller resolved through the default IngressClass",
 			obj:  nginxClass(nginxIngress, ""),
-			facts: Facts{IngressClasses: []networkingv1.IngressClass{
+			facts: Facts{IngressClasses: ptrs(
 				ingressClass("f5", ControllerF5NGINX, false),
 				ingressClass("cluster-default", ControllerIngressNGINX, true),
-			}},
+			)},
 			changes: ingressNGINXChanges(),
 		},
 		{
@@ -151,7 +148,7 @@ spec:
 				`nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`,
 				`nginx.ingress.kubernetes.io/backend-protocol: FCGI`,
 				`nginx.ingress.kubernetes.io/websocket-services: chat`),
-			facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("other", "example.com/other", false)}},
+			facts: Facts{IngressClasses: ptrs(ingressClass("other", "example.com/other", false))},
 		},
 		{
 			name: "an Ingress for F5 NGINX gets only F5 defaults, even with ingress-nginx annotations",
@@ -172,13 +169,13 @@ spec:
 		{
 			name:    "WebSocket detected through a Service port named websocket",
 			obj:     byNumber,
-			facts:   Facts{Services: []corev1.Service{wsService}},
+			facts:   Facts{Services: ptrs(wsService)},
 			changes: ingressNGINXChanges(),
 		},
 		{
 			name:    "WebSocket detected through a Service port with appProtocol kubernetes.io/ws",
 			obj:     byNumber,
-			facts:   Facts{Services: []corev1.Service{wsAppProtocolService}},
+			facts:   Facts{Services: ptrs(wsAppProtocolService)},
 			changes: ingressNGINXChanges(),
 		},
 		{

@@ -8,10 +8,10 @@ import (
 
 // meshFacts: chat is a WebSocket Service (ports 80 websocket, 9090 grpc), api is plain HTTP.
 func meshFacts(t *testing.T) Facts {
-	return Facts{Services: []corev1.Service{
+	return Facts{Services: ptrs(
 		service(t, `{apiVersion: v1, kind: Service, metadata: {name: chat, namespace: demo}, spec: {selector: {app: chat}, ports: [{name: websocket, port: 80, targetPort: 8080}, {name: grpc, port: 9090}]}}`),
 		service(t, `{apiVersion: v1, kind: Service, metadata: {name: api, namespace: demo}, spec: {selector: {app: api}, ports: [{name: http, port: 80}]}}`),
-	}}
+	)}
 }
 
 const virtualService = `

@@ -7,7 +7,7 @@ import (
 )
 
 func TestKongRules(t *testing.T) {
-	behindKong := Facts{Ingresses: []networkingv1.Ingress{typed[networkingv1.Ingress](t, replaceOnce(traefikFrontIngress, "ingressClassName: traefik", "ingressClassName: kong"))}}
+	behindKong := Facts{Ingresses: ptrs(typed[networkingv1.Ingress](t, replaceOnce(traefikFrontIngress, "ingressClassName: traefik", "ingressClassName: kong")))}
 	timeouts := map[string]any{
 		annotationPointer(annotationKongReadTimeout):  "3600000",
 		annotationPointer(annotationKongWriteTimeout): "3600000",
@@ -22,7 +22,7 @@ func TestKongRules(t *testing.T) {
 		{
 			name:  "a Service no Kong Ingress routes to is left alone",
 			obj:   settledService,
-			facts: Facts{Ingresses: []networkingv1.Ingress{typed[networkingv1.Ingress](t, traefikFrontIngress)}},
+			facts: Facts{Ingresses: ptrs(typed[networkingv1.Ingress](t, traefikFrontIngress))},
 			changes: map[string]any{
 				annotationPointer(annotationTraefikStickyCookie):     "true",
 				annotationPointer(annotationTraefikStickyCookieName): DefaultCookieName,

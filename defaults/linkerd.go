@@ -51,7 +51,7 @@ func serverSelectsWebSocketPort(ev *evaluation) bool {
 	}
 	port := srv.Spec.Port
 	for i := range ev.facts.Services {
-		svc := &ev.facts.Services[i]
+		svc := ev.facts.Services[i]
 		if len(svc.Spec.Selector) == 0 || !selector.Matches(labels.Set(svc.Spec.Selector)) {
 			continue
 		}

@@ -23,7 +23,7 @@ func TestLinkerdServerRules(t *testing.T) {
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(object(t, wsDeployment).Object, &d); err != nil {
 		t.Fatal(err)
 	}
-	viaDeployment := Facts{Deployments: []appsv1.Deployment{d}}
+	viaDeployment := Facts{Deployments: ptrs(d)}
 	runRuleCases(t, []ruleCase{
 		{name: "HTTP/2 on the port a WebSocket Service targets is denied", obj: linkerdServer, facts: facts,
 			violations: []string{"linkerd-server-protocol spec.proxyProtocol"}},

@@ -274,7 +274,7 @@ func ingressSetting(ing *networkingv1.Ingress, backend *networkingv1.IngressBack
 func (ev *evaluation) serviceNamedByIngressSetting(svc *corev1.Service) (webSocketSvc, bool) {
 	var found *webSocketSvc
 	for ii := range ev.facts.Ingresses {
-		ing := &ev.facts.Ingresses[ii]
+		ing := ev.facts.Ingresses[ii]
 		if ing.Namespace != "" && svc.Namespace != "" && ing.Namespace != svc.Namespace {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
@@ -89,20 +88,20 @@ func TestRecognition(t *testing.T) {
 		{
 			name:     "a Service that sends a TCP port to a known application's port is WebSocket; its UDP port is not",
 			obj:      plainService,
-			facts:    Facts{Deployments: []appsv1.Deployment{grafana}},
+			facts:    Facts{Deployments: ptrs(grafana)},
 			changes:  serviceAffinity,
 			warnings: []string{"service-workloads-without-defaults "},
 		},
 		{
 			name:         "a Service whose ports do not reach the application's WebSocket port is not WebSocket",
 			obj:          replaceOnce(plainService, "targetPort: http", "targetPort: 9090"),
-			facts:        Facts{Deployments: []appsv1.Deployment{grafana}},
+			facts:        Facts{Deployments: ptrs(grafana)},
 			notWebSocket: true,
 		},
 		{
 			name:    "an Ingress to the Service of a known application is WebSocket",
 			obj:     plainIngress,
-			facts:   Facts{Services: []corev1.Service{service(t, plainService)}, Deployments: []appsv1.Deployment{grafana}},
+			facts:   Facts{Services: ptrs(service(t, plainService)), Deployments: ptrs(grafana)},
 			changes: nginxIngressDefaults,
 		},
 		{
@@ -126,28 +125,28 @@ func TestRecognition(t *testing.T) {
 		{
 			name:     "an ingress-nginx snippet that forwards the Upgrade header declares the route WebSocket",
 			obj:      annotated(plainIngress, `nginx.ingress.kubernetes.io/configuration-snippet: "proxy_set_header Upgrade $http_upgrade;"`),
-			facts:    Facts{Services: []corev1.Service{service(t, plainService)}},
+			facts:    Facts{Services: ptrs(service(t, plainService))},
 			changes:  nginxIngressDefaults,
 			warnings: []string{"ingress-nginx-snippet metadata.annotations[nginx.ingress.kubernetes.io/configuration-snippet]"},
 		},
 		{
 			name:    "Contour's websocket-routes naming the rule's path declares it WebSocket",
 			obj:     annotated(plainIngress, `projectcontour.io/websocket-routes: "/"`),
-			facts:   Facts{Services: []corev1.Service{service(t, plainService)}},
+			facts:   Facts{Services: ptrs(service(t, plainService))},
 			changes: nginxIngressDefaults,
 		},
 		{
 			name: "a Service named in an F5 Ingress's websocket-services is WebSocket",
 			obj:  plainService,
-			facts: Facts{Ingresses: []networkingv1.Ingress{typed[networkingv1.Ingress](t,
-				annotated(plainIngress, `nginx.org/websocket-services: "grafana"`))}},
+			facts: Facts{Ingresses: ptrs(typed[networkingv1.Ingress](t,
+				annotated(plainIngress, `nginx.org/websocket-services: "grafana"`)))},
 			changes: serviceAffinity,
 		},
 		{
 			name: "an F5 Ingress's grpc-services backend is not a WebSocket path",
 			obj: annotated(replaceOnce(plainIngress, "ingressClassName: nginx", "ingressClassName: nginx-org"),
 				`nginx.org/grpc-services: "grafana"`),
-			facts:        Facts{Services: []corev1.Service{service(t, plainService)}, Deployments: []appsv1.Deployment{grafana}},
+			facts:        Facts{Services: ptrs(service(t, plainService)), Deployments: ptrs(grafana)},
 			notWebSocket: true,
 		},
 	})
@@ -164,8 +163,8 @@ func TestRecognitionSaysWhy(t *testing.T) {
 		mentions string
 	}{
 		{"own image", grafanaDeployment, Facts{}, SignalKnownApp, true, "container grafana runs mirror.example.com/dockerhub/grafana/grafana:11.2.0@sha256:0000000000000000000000000000000000000000000000000000000000000000 (Grafana serves WebSockets on port 3000)"},
-		{"own image, even when a Service selects it because of that image", grafanaDeployment, Facts{Services: []corev1.Service{service(t, plainService)}, Deployments: []appsv1.Deployment{grafana}}, SignalKnownApp, true, "because container grafana runs mirror.example.com"},
-		{"a Service of a known app", plainService, Facts{Deployments: []appsv1.Deployment{grafana}}, SignalKnownApp, true, "sends port 80 to Deployment grafana, whose container grafana runs mirror.example.com/dockerhub/grafana/grafana"},
+		{"own image, even when a Service selects it because of that image", grafanaDeployment, Facts{Services: ptrs(service(t, plainService)), Deployments: ptrs(grafana)}, SignalKnownApp, true, "because container grafana runs mirror.example.com"},
+		{"a Service of a known app", plainService, Facts{Deployments: ptrs(grafana)}, SignalKnownApp, true, "sends port 80 to Deployment grafana, whose container grafana runs mirror.example.com/dockerhub/grafana/grafana"},
 		{"a port name", replaceOnce(plainService, "name: http,", "name: ws,"), Facts{}, SignalPortName, false, `port "ws" of Service grafana`},
 		{"an annotation", annotated(plainService, `wsguard.io/websocket: "true"`), Facts{}, SignalAnnotation, false, "annotated wsguard.io/websocket"},
 	} {

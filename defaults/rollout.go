@@ -95,7 +95,7 @@ func checkDisruptionBudget(ev *evaluation) {
 	}
 	covered := false
 	for i := range ev.facts.PodDisruptionBudgets {
-		pdb := &ev.facts.PodDisruptionBudgets[i]
+		pdb := ev.facts.PodDisruptionBudgets[i]
 		if !budgetSelects(pdb, tmpl.Labels) {
 			continue
 		}

@@ -44,7 +44,7 @@ func TestRolloutRules(t *testing.T) {
 	withBudget := func(specs ...string) Facts {
 		f := Facts{PodDisruptionBudgetsKnown: true}
 		for _, s := range specs {
-			f.PodDisruptionBudgets = append(f.PodDisruptionBudgets, budget(t, s))
+			f.PodDisruptionBudgets = append(f.PodDisruptionBudgets, ptrs(budget(t, s))...)
 		}
 		return f
 	}

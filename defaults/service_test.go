@@ -30,14 +30,14 @@ func TestServiceRules(t *testing.T) {
 		{
 			name:     "a Deployment admitted before the Service made it WebSocket is pointed out",
 			obj:      wsService,
-			facts:    Facts{Deployments: []appsv1.Deployment{before}},
+			facts:    Facts{Deployments: ptrs(before)},
 			changes:  defaulted,
 			warnings: []string{"service-workloads-without-defaults "},
 		},
 		{
 			name:    "a Deployment with a preStop hook, or whose ports the Service does not reach, is not",
 			obj:     wsService,
-			facts:   Facts{Deployments: []appsv1.Deployment{drained, other}},
+			facts:   Facts{Deployments: ptrs(drained, other)},
 			changes: defaulted,
 		},
 		{

@@ -48,7 +48,7 @@ func TestStatefulSetRules(t *testing.T) {
 		{
 			name:     "a StatefulSet selected by a WebSocket Service gets the pod-template defaults",
 			obj:      wsStatefulSet,
-			facts:    Facts{Services: []corev1.Service{service(t, "apiVersion: v1\nkind: Service\nmetadata: {name: chat}\nspec:\n  selector: {app: chat}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n")}},
+			facts:    Facts{Services: ptrs(service(t, "apiVersion: v1\nkind: Service\nmetadata: {name: chat}\nspec:\n  selector: {app: chat}\n  ports: [{name: ws, port: 80, targetPort: 8080}]\n"))},
 			changes:  defaulted,
 			warnings: []string{readiness},
 		},
@@ -81,7 +81,7 @@ func TestStatefulSetRules(t *testing.T) {
 		{
 			name:     "a Service in front of a StatefulSet running a known application is WebSocket",
 			obj:      "apiVersion: v1\nkind: Service\nmetadata: {name: kuma}\nspec:\n  selector: {app: chat}\n  ports: [{name: http, port: 80, targetPort: 3001}]\n",
-			facts:    Facts{StatefulSets: []appsv1.StatefulSet{sts}},
+			facts:    Facts{StatefulSets: ptrs(sts)},
 			changes:  map[string]any{"/spec/sessionAffinity": "ClientIP", "/spec/sessionAffinityConfig": map[string]any{"clientIP": map[string]any{"timeoutSeconds": 10800}}},
 			warnings: []string{"service-workloads-without-defaults "},
 		},

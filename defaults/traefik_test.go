@@ -44,7 +44,7 @@ var traefikSticky = map[string]any{
 // TestTraefikRules is the table of the Traefik rules, which judge Services.
 func TestTraefikRules(t *testing.T) {
 	behind := func(manifest string) Facts {
-		return Facts{Ingresses: []networkingv1.Ingress{lbTestIngress(t, manifest)}}
+		return Facts{Ingresses: ptrs(lbTestIngress(t, manifest))}
 	}
 	off := false
 	noAffinity := DefaultPolicy()
@@ -61,8 +61,8 @@ func TestTraefikRules(t *testing.T) {
 			name: "the controller is resolved through the IngressClass object",
 			obj:  settledService,
 			facts: Facts{
-				Ingresses:      []networkingv1.Ingress{lbTestIngress(t, replaceOnce(traefikFrontIngress, "ingressClassName: traefik", "ingressClassName: web"))},
-				IngressClasses: []networkingv1.IngressClass{ingressClass("web", ControllerTraefik, false)},
+				Ingresses:      ptrs(lbTestIngress(t, replaceOnce(traefikFrontIngress, "ingressClassName: traefik", "ingressClassName: web"))),
+				IngressClasses: ptrs(ingressClass("web", ControllerTraefik, false)),
 			},
 			changes: traefikSticky,
 		},
@@ -70,16 +70,16 @@ func TestTraefikRules(t *testing.T) {
 			name: "an IngressClass object named traefik for another controller wins over the name",
 			obj:  settledService,
 			facts: Facts{
-				Ingresses:      []networkingv1.Ingress{lbTestIngress(t, traefikFrontIngress)},
-				IngressClasses: []networkingv1.IngressClass{ingressClass("traefik", "example.com/other", false)},
+				Ingresses:      ptrs(lbTestIngress(t, traefikFrontIngress)),
+				IngressClasses: ptrs(ingressClass("traefik", "example.com/other", false)),
 			},
 		},
 		{
 			name: "an Ingress without class is served by the default IngressClass",
 			obj:  settledService,
 			facts: Facts{
-				Ingresses:      []networkingv1.Ingress{lbTestIngress(t, replaceOnce(traefikFrontIngress, "  ingressClassName: traefik\n", ""))},
-				IngressClasses: []networkingv1.IngressClass{ingressClass("web", ControllerTraefik, true)},
+				Ingresses:      ptrs(lbTestIngress(t, replaceOnce(traefikFrontIngress, "  ingressClassName: traefik\n", ""))),
+				IngressClasses: ptrs(ingressClass("web", ControllerTraefik, true)),
 			},
 			changes: traefikSticky,
 		},
@@ -181,10 +181,10 @@ func TestControllerOfIngress(t *testing.T) {
 		want     string
 	}{
 		{withClass("traefik"), Facts{}, DefaultPolicy(), ControllerTraefik},
-		{withClass("web"), Facts{IngressClasses: classes}, DefaultPolicy(), ControllerHAProxy},
+		{withClass("web"), Facts{IngressClasses: ptrs(classes...)}, DefaultPolicy(), ControllerHAProxy},
 		{withClass("web"), Facts{}, DefaultPolicy(), ""},
 		{withClass("custom"), Facts{}, mapped, ControllerTraefik},
-		{noClass, Facts{IngressClasses: classes}, DefaultPolicy(), ControllerGCE},
+		{noClass, Facts{IngressClasses: ptrs(classes...)}, DefaultPolicy(), ControllerGCE},
 		{noClass, Facts{}, DefaultPolicy(), ""},
 		{legacy, Facts{}, DefaultPolicy(), ControllerAWSALB},
 	}

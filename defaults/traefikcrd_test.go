@@ -2,8 +2,6 @@ package defaults
 
 import (
 	"testing"
-
-	networkingv1 "k8s.io/api/networking/v1"
 )
 
 // ingressRoute sends /ws to the WebSocket port of Service chat (meshFacts) by name, and / to
@@ -124,10 +122,10 @@ func TestTraefikServingNGINXClassIngresses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			runRuleCases(t, []ruleCase{{name: tc.name, obj: nginxIngress,
-				facts:   Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("nginx", tc.controller, false)}},
+				facts:   Facts{IngressClasses: ptrs(ingressClass("nginx", tc.controller, false))},
 				changes: ingressNGINXChanges()}})
 		})
 	}
 	runRuleCases(t, []ruleCase{{name: "another class of Traefik's controller gets no ingress-nginx defaults", obj: nginxClass(nginxIngress, "traefik"),
-		facts: Facts{IngressClasses: []networkingv1.IngressClass{ingressClass("traefik", ControllerTraefik, false)}}}})
+		facts: Facts{IngressClasses: ptrs(ingressClass("traefik", ControllerTraefik, false))}}})
 }

@@ -42,7 +42,7 @@ spec:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: chat, port: {name: websocket}}}}
 `,
-			facts: Facts{IngressClasses: []networkingv1.IngressClass{{Spec: networkingv1.IngressClassSpec{Controller: ControllerIngressNGINX}}}},
+			facts: Facts{IngressClasses: ptrs(networkingv1.IngressClass{Spec: networkingv1.IngressClassSpec{Controller: ControllerIngressNGINX}})},
 			paths: [][]string{{"spec", "futureField"}, {"metadata", "annotations", "other.example.com/keep"}},
 		},
 	}

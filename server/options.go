@@ -44,6 +44,9 @@ type Options struct {
 	// AuditReports writes the background audit's findings as OpenReports Reports where their
 	// CRD is installed (--audit-reports).
 	AuditReports bool
+	// PprofAddr is where Go's profiling endpoints are served (--pprof-bind-address); "0", the
+	// default, serves none.
+	PprofAddr string
 }
 
 // BindFlags registers every option on fs with its default and help text.
@@ -57,6 +60,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint; \"0\" turns it off")
 	fs.BoolVar(&o.MetricsSecure, "metrics-secure", false, "serve /metrics over HTTPS (a self-signed certificate) and only to clients whose bearer token the API server authenticates and that may get the /metrics URL (TokenReview and SubjectAccessReview); the chart and config/ turn it on. Off: plain HTTP to anyone, for local runs")
 	fs.StringVar(&o.HealthProbeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints")
+	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "address of Go's profiling endpoints (/debug/pprof/), plain HTTP without authentication, to find where wsguard spends its CPU and memory: bind it to 127.0.0.1 and reach it with kubectl port-forward. \"0\" (the default) turns them off")
 	fs.StringVar(&o.LogLevel, "log-level", "info", "log level: debug, info, warn, error, or a number for more detail (2 logs every request)")
 	fs.StringVar(&o.LogFormat, "log-format", "json", "log format: json (production) or console (development)")
 	fs.StringVar(&o.ConfigFile, "config", "", "policy file (YAML); see docs/configuration.md. Without it, the documented defaults apply")

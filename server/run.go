@@ -83,6 +83,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 		WebhookServer:           webhookServer,
 		Metrics:                 metricsOptions(o, tlsOpts),
 		HealthProbeBindAddress:  o.HealthProbeAddr,
+		PprofBindAddress:        o.PprofAddr,
 		GracefulShutdownTimeout: &shutdownTimeout,
 		// Rules never read managedFields; dropping them keeps the cache small.
 		Cache: cache.Options{DefaultTransform: webhooks.CacheTransform(), ByObject: webhooks.CacheByObject()},
@@ -102,7 +103,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options, log logr.Logger) erro
 	}
 	// GetWebhookServer is what adds the server to the manager's runnables.
 	webhookServer = mgr.GetWebhookServer()
-	facts := webhooks.FactsReader{Cache: mgr.GetCache(), Live: mgr.GetAPIReader()}
+	facts := webhooks.FactsReader{Cache: mgr.GetCache(), Live: mgr.GetAPIReader(), Stores: webhooks.InformerStores(mgr.GetCache())}
 	if facts.BackendConfigs, err = watchIfServed(ctx, mgr, log, webhooks.BackendConfigGVK,
 		"GKE BackendConfigs are not served; GKE rules will warn instead of judging timeouts"); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -304,5 +305,31 @@ func TestSecureMetrics(t *testing.T) {
 	}
 	if code, body := scrape("https", prometheus); code != http.StatusOK || !strings.Contains(body, "controller_runtime_") {
 		t.Errorf("a metrics reader's token: status %d, want 200 with metrics:\n%.300s", code, body)
+	}
+}
+
+// TestPprof: --pprof-bind-address serves Go's profiling endpoints there, and only when given.
+func TestPprof(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	start(t, ctx, server.Options{PprofAddr: addr})
+	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatalf("no profiling endpoint at %s: %v", addr, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/debug/pprof/cmdline: %s", resp.Status)
+	}
+	var fs flag.FlagSet
+	var o server.Options
+	o.BindFlags(&fs)
+	if o.PprofAddr != "0" {
+		t.Errorf("--pprof-bind-address defaults to %q; profiling must be off unless asked for", o.PprofAddr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -46,10 +48,7 @@ import (
 func BenchmarkHandler(b *testing.B) {
 	// `wsguard serve` gives controller-runtime its logger; the webhook reads it on every request.
 	logf.SetLogger(benchLogger())
-	cache := benchNamespace(b)
-	server := webhook.NewServer(webhook.Options{})
-	Register(server, defaults.DefaultPolicy(), FactsReader{Cache: cache, Live: cache}, "", benchLogger())
-	mux := server.WebhookMux()
+	mux := benchMux(benchNamespace(b))
 	objects := []struct {
 		name     string
 		resource string // as in ServedKinds
@@ -96,6 +95,60 @@ func BenchmarkHandler(b *testing.B) {
 	}
 }
 
+// BenchmarkHandlerCrowdedNamespace is BenchmarkHandler's not-WebSocket and WebSocket Deployment
+// in a namespace that also holds 1,000 ordinary Deployments and as many Services: what the
+// facts of a large namespace cost each review.
+func BenchmarkHandlerCrowdedNamespace(b *testing.B) {
+	logf.SetLogger(benchLogger())
+	cache := benchNamespace(b)
+	for i := range 1000 {
+		name := fmt.Sprintf("svc-%d", i)
+		var d appsv1.Deployment
+		testsupport.Decode(b, strings.ReplaceAll(benchPlainDeployment(), "api", name), &d)
+		d.ManagedFields = nil // the cache strips them
+		cache.deployments = append(cache.deployments, d)
+		cache.services = append(cache.services, corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "demo"},
+			Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": name}, Ports: []corev1.ServicePort{{Name: "http", Port: 80}}},
+		})
+	}
+	kind := benchServedKind(b, "deployments")
+	// "store" reads the facts in place, as `wsguard serve` does; "list" copies them out of the
+	// cache with List, as FactsReader does without Stores (the audit, check --cluster).
+	for _, how := range []string{"store", "list"} {
+		mux := benchMux(cache)
+		if how == "list" {
+			server := webhook.NewServer(webhook.Options{})
+			Register(server, defaults.DefaultPolicy(), FactsReader{Cache: cache, Live: cache}, "", benchLogger())
+			mux = server.WebhookMux()
+		}
+		for _, o := range []struct {
+			name, yaml string
+			patched    bool
+		}{{"deployment", benchDeployment, true}, {"not-websocket", benchPlainDeployment(), false}} {
+			body := benchReview(b, kind, o.yaml)
+			b.Run(how+"/"+o.name, func(b *testing.B) {
+				if got := benchAnswer(b, mux, kind.MutatePath(), body); (len(got.Patch) > 0) != o.patched {
+					b.Fatalf("patched = %v, want %v: %+v", len(got.Patch) > 0, o.patched, got)
+				}
+				b.ReportAllocs()
+				start := testsupport.CPUTime(b)
+				for b.Loop() {
+					benchServe(b, mux, kind.MutatePath(), body)
+				}
+				b.ReportMetric(float64(testsupport.CPUTime(b)-start)/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
+
+// benchMux is the webhook server's handler as `wsguard serve` registers it, over cache.
+func benchMux(cache *benchCache) http.Handler {
+	server := webhook.NewServer(webhook.Options{})
+	Register(server, defaults.DefaultPolicy(), FactsReader{Cache: cache, Live: cache, Stores: cache.store}, "", benchLogger())
+	return server.WebhookMux()
+}
+
 // benchServe sends one review body to the webhook server's handler for path, as its HTTP
 // server does with a request.
 func benchServe(b *testing.B, h http.Handler, path string, body []byte) *benchWriter {
@@ -135,12 +188,52 @@ func (w *benchWriter) WriteHeader(status int)      { w.status = status }
 func (w *benchWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
 
 // benchCache answers FactsReader's reads from memory the way the manager's informer cache
-// does: Get returns a copy, List (with UnsafeDisableDeepCopy) a new slice of the stored objects.
-// Kinds it does not hold are not found.
+// does: Get returns a copy, List (with UnsafeDisableDeepCopy) a new slice of the stored objects,
+// and store an informer's indexed store of them (what the server's FactsReader reads). Kinds it
+// does not hold are not found, or empty.
 type benchCache struct {
-	namespace corev1.Namespace
-	services  []corev1.Service
-	classes   []networkingv1.IngressClass
+	namespace   corev1.Namespace
+	services    []corev1.Service
+	classes     []networkingv1.IngressClass
+	deployments []appsv1.Deployment
+	stores      map[reflect.Type]toolscache.Indexer
+}
+
+// store is FactsReader.Stores: an indexer per type, filled on first use from the slices above.
+func (c *benchCache) store(_ context.Context, obj client.Object) (toolscache.Indexer, error) {
+	t := reflect.TypeOf(obj)
+	if idx, ok := c.stores[t]; ok {
+		return idx, nil
+	}
+	idx := toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{toolscache.NamespaceIndex: toolscache.MetaNamespaceIndexFunc})
+	var objs []any
+	switch obj.(type) {
+	case *corev1.Service:
+		for i := range c.services {
+			objs = append(objs, &c.services[i])
+		}
+	case *networkingv1.IngressClass:
+		for i := range c.classes {
+			objs = append(objs, &c.classes[i])
+		}
+	case *appsv1.Deployment:
+		for i := range c.deployments {
+			objs = append(objs, &c.deployments[i])
+		}
+	case *networkingv1.Ingress, *appsv1.StatefulSet, *policyv1.PodDisruptionBudget:
+	default:
+		return nil, fmt.Errorf("benchCache has no store of %T", obj)
+	}
+	for _, o := range objs {
+		if err := idx.Add(o); err != nil {
+			return nil, err
+		}
+	}
+	if c.stores == nil {
+		c.stores = map[reflect.Type]toolscache.Indexer{}
+	}
+	c.stores[t] = idx
+	return idx, nil
 }
 
 func (c *benchCache) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
@@ -157,7 +250,9 @@ func (c *benchCache) List(_ context.Context, list client.ObjectList, _ ...client
 		l.Items = slices.Clone(c.services)
 	case *networkingv1.IngressClassList:
 		l.Items = slices.Clone(c.classes)
-	case *networkingv1.IngressList, *appsv1.DeploymentList, *appsv1.StatefulSetList, *policyv1.PodDisruptionBudgetList:
+	case *appsv1.DeploymentList:
+		l.Items = slices.Clone(c.deployments)
+	case *networkingv1.IngressList, *appsv1.StatefulSetList, *policyv1.PodDisruptionBudgetList:
 		// The namespace has none.
 	default:
 		return fmt.Errorf("benchCache cannot list %T", list)

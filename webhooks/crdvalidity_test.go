@@ -42,7 +42,7 @@ var _ = Describe("Objects wsguard changes", func() {
 
 			svc.Namespace = ns
 			res := defaults.Evaluate(in, defaults.DefaultPolicy(), defaults.Facts{
-				Namespace: &corev1.Namespace{}, Services: []corev1.Service{svc},
+				Namespace: &corev1.Namespace{}, Services: []*corev1.Service{&svc},
 			})
 			Expect(res.Changes).NotTo(BeEmpty(), "every input here gets a default")
 			Expect(res.Violations).To(BeEmpty())

@@ -13,17 +13,24 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wsguard/wsguard/defaults"
 )
 
-// FactsReader gathers the related objects the engine needs from the manager's cache. Lists
-// skip the deep copy: facts are only read.
+// FactsReader gathers the related objects the engine needs from the manager's cache. Facts
+// are only read, so they point into the cache: no object is copied.
 type FactsReader struct {
 	// Cache is the manager's cache, warmed at start for every type read here.
 	Cache client.Reader
+	// Stores, when set, gives the informer store behind Cache for a type (InformerStores):
+	// Facts then reads the namespace's objects there in place. A List copies every object of
+	// the namespace into its Items, whatever their number, and in a namespace of a thousand
+	// Deployments that copy was most of wsguard's CPU per admission request
+	// (docs/benchmarks.md). Without Stores, Facts lists from Cache.
+	Stores func(ctx context.Context, obj client.Object) (toolscache.Indexer, error)
 	// Live reads straight from the API server; used only when the cache has not yet seen a
 	// namespace the API server just sent a request for.
 	Live client.Reader
@@ -74,26 +81,19 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 	// Every kind's WebSocket detection can follow the namespace's Services, the Ingresses that
 	// route to them (other controllers' WebSocket settings) and the Deployments they select
 	// (known applications' images). The cache holds slim copies of these (CacheByObject).
-	var services corev1.ServiceList
-	if err := r.Cache.List(ctx, &services, in, client.UnsafeDisableDeepCopy); err != nil {
+	var err error
+	if f.Services, err = cachedObjects(ctx, r, ns.Name, func(l *corev1.ServiceList) []corev1.Service { return l.Items }); err != nil {
 		return f, fmt.Errorf("listing Services of %s: %w", ns.Name, err)
 	}
-	f.Services = services.Items
-	var ingresses networkingv1.IngressList
-	if err := r.Cache.List(ctx, &ingresses, in, client.UnsafeDisableDeepCopy); err != nil {
+	if f.Ingresses, err = cachedObjects(ctx, r, ns.Name, func(l *networkingv1.IngressList) []networkingv1.Ingress { return l.Items }); err != nil {
 		return f, fmt.Errorf("listing Ingresses of %s: %w", ns.Name, err)
 	}
-	f.Ingresses = ingresses.Items
-	var deployments appsv1.DeploymentList
-	if err := r.Cache.List(ctx, &deployments, in, client.UnsafeDisableDeepCopy); err != nil {
+	if f.Deployments, err = cachedObjects(ctx, r, ns.Name, func(l *appsv1.DeploymentList) []appsv1.Deployment { return l.Items }); err != nil {
 		return f, fmt.Errorf("listing Deployments of %s: %w", ns.Name, err)
 	}
-	f.Deployments = deployments.Items
-	var statefulSets appsv1.StatefulSetList
-	if err := r.Cache.List(ctx, &statefulSets, in, client.UnsafeDisableDeepCopy); err != nil {
+	if f.StatefulSets, err = cachedObjects(ctx, r, ns.Name, func(l *appsv1.StatefulSetList) []appsv1.StatefulSet { return l.Items }); err != nil {
 		return f, fmt.Errorf("listing StatefulSets of %s: %w", ns.Name, err)
 	}
-	f.StatefulSets = statefulSets.Items
 	if r.HTTPProxies {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(HTTPProxyGVK.GroupVersion().WithKind(HTTPProxyGVK.Kind + "List"))
@@ -140,19 +140,15 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 	switch gk {
 	case defaults.KindDeployment, defaults.KindStatefulSet:
 		// The rollout rules look for the PodDisruptionBudgets that cover the workload's pods.
-		var budgets policyv1.PodDisruptionBudgetList
-		if err := r.Cache.List(ctx, &budgets, in, client.UnsafeDisableDeepCopy); err != nil {
+		if f.PodDisruptionBudgets, err = cachedObjects(ctx, r, ns.Name, func(l *policyv1.PodDisruptionBudgetList) []policyv1.PodDisruptionBudget { return l.Items }); err != nil {
 			return f, fmt.Errorf("listing PodDisruptionBudgets of %s: %w", ns.Name, err)
 		}
-		f.PodDisruptionBudgets = budgets.Items
 		f.PodDisruptionBudgetsKnown = true
 	case defaults.KindService, defaults.KindIngress:
 		// Service and Ingress rules resolve controllers through IngressClasses.
-		var classes networkingv1.IngressClassList
-		if err := r.Cache.List(ctx, &classes, client.UnsafeDisableDeepCopy); err != nil {
+		if f.IngressClasses, err = cachedObjects(ctx, r, "", func(l *networkingv1.IngressClassList) []networkingv1.IngressClass { return l.Items }); err != nil {
 			return f, fmt.Errorf("listing IngressClasses: %w", err)
 		}
-		f.IngressClasses = classes.Items
 		if gk == defaults.KindIngress && r.BackendConfigs {
 			list := &unstructured.UnstructuredList{}
 			list.SetGroupVersionKind(BackendConfigGVK.GroupVersion().WithKind(BackendConfigGVK.Kind + "List"))
@@ -171,6 +167,67 @@ func (r FactsReader) Facts(ctx context.Context, ns *corev1.Namespace, gvk schema
 		f.WebsocketUpgradeInSchema = err == nil && defaults.WebsocketUpgradeInSchema(&crd, gvk.Version)
 	}
 	return f, nil
+}
+
+// cachedObjects returns the cached objects of one type in a namespace, or in the cluster when
+// namespace is "", as pointers into the cache, which no one may change. items gives a list's
+// objects, for a cache read without Stores.
+func cachedObjects[T any, PT interface {
+	*T
+	client.Object
+}, L any, PL interface {
+	*L
+	client.ObjectList
+}](ctx context.Context, r FactsReader, namespace string, items func(PL) []T) ([]*T, error) {
+	if r.Stores != nil {
+		store, err := r.Stores(ctx, PT(new(T)))
+		if err != nil {
+			return nil, err
+		}
+		objs := store.List()
+		if namespace != "" {
+			if objs, err = store.ByIndex(toolscache.NamespaceIndex, namespace); err != nil {
+				return nil, err
+			}
+		}
+		out := make([]*T, 0, len(objs))
+		for _, o := range objs {
+			if t, ok := o.(PT); ok {
+				out = append(out, t)
+			}
+		}
+		return out, nil
+	}
+	list := PL(new(L))
+	opts := []client.ListOption{client.UnsafeDisableDeepCopy}
+	if namespace != "" {
+		opts = append(opts, client.InNamespace(namespace))
+	}
+	if err := r.Cache.List(ctx, list, opts...); err != nil {
+		return nil, err
+	}
+	all := items(list)
+	out := make([]*T, len(all))
+	for i := range all {
+		out[i] = &all[i]
+	}
+	return out, nil
+}
+
+// InformerStores gives FactsReader.Stores from the manager's cache: the store of the informer
+// the cache runs for a type.
+func InformerStores(c cache.Informers) func(context.Context, client.Object) (toolscache.Indexer, error) {
+	return func(ctx context.Context, obj client.Object) (toolscache.Indexer, error) {
+		informer, err := c.GetInformer(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		indexed, ok := informer.(interface{ GetIndexer() toolscache.Indexer })
+		if !ok {
+			return nil, fmt.Errorf("the informer of %T has no store to read", obj)
+		}
+		return indexed.GetIndexer(), nil
+	}
 }
 
 // BackendConfigGVK is GKE's BackendConfig, read when the cluster serves it.

@@ -129,12 +129,12 @@ func fastPathFacts(t *testing.T, objs []*unstructured.Unstructured, declared boo
 	return fixedFacts{ns: ns, facts: f}
 }
 
-func fastPathTyped[T any](t *testing.T, u *unstructured.Unstructured) T {
+func fastPathTyped[T any](t *testing.T, u *unstructured.Unstructured) *T {
 	var v T
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &v); err != nil {
 		t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
 	}
-	return v
+	return &v
 }
 
 // fastPathObjects reads the objects of a YAML stream, Lists expanded, each in namespace "demo".

@@ -50,6 +50,7 @@ func mainErr() error {
 	warmup := flag.Int("warmup", 20, "iterations before measuring, not reported")
 	timeout := flag.Duration("timeout", 20*time.Minute, "stop (and fail) after this long")
 	kyvernoDir := flag.String("kyverno", "", "folder printed by hack/build-kyverno.sh (kyverno and crds/ in it); empty leaves Kyverno out")
+	profile := flag.String("wsguard-profile", "", "write a CPU profile of wsguard over the first 30 s of the measured rounds to this file (go tool pprof FILE); wsguard then serves --pprof-bind-address on 127.0.0.1")
 	objectConditions := flag.Bool("object-conditions", true, "keep the match conditions by which the API server skips objects that opted out or are being deleted; false has it call wsguard for them, to measure what the conditions save")
 	flag.Parse()
 	if *iterations < 1 || *rounds < 1 || *warmup < 0 {
@@ -111,7 +112,17 @@ func mainErr() error {
 	if err := cp.writeKubeconfig(kubeconfig); err != nil {
 		return err
 	}
-	w, err := proc.Start(ctx, *binary, kubeconfig, tmp)
+	var wsguardArgs []string
+	pprofAddr := ""
+	if *profile != "" {
+		port, err := testenv.FreePort()
+		if err != nil {
+			return err
+		}
+		pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+		wsguardArgs = append(wsguardArgs, "--pprof-bind-address="+pprofAddr)
+	}
+	w, err := proc.Start(ctx, *binary, kubeconfig, tmp, wsguardArgs...)
 	if err != nil {
 		return err
 	}
@@ -172,6 +183,10 @@ func mainErr() error {
 	if err != nil {
 		return err
 	}
+	profiled := make(chan error, 1)
+	if *profile != "" {
+		go func() { profiled <- proc.CPUProfile(pprofAddr, 30*time.Second, *profile) }()
+	}
 	var results []roundResult
 	n := 0
 	for r := range *rounds {
@@ -190,6 +205,13 @@ func mainErr() error {
 		}
 		fmt.Printf("round %d: %s; load average %s\n", r+1, res.line(), proc.LoadAverage())
 		results = append(results, res)
+	}
+	if *profile != "" {
+		step("waiting for the CPU profile of wsguard")
+		if err := <-profiled; err != nil {
+			return fmt.Errorf("profiling wsguard: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "apibench: wrote %s (go tool pprof -top %s)\n", *profile, *profile)
 	}
 	calls, spent, err := proc.HandlerTime(w.MetricsURL)
 	if err != nil {

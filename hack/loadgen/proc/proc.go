@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,8 +21,9 @@ import (
 
 // Start runs binary as `wsguard serve` (testenv.StartWsguard) with production settings: JSON
 // logs at info level, into dir/wsguard.log, and metrics served (and read only at the end). Its
-// serving certificate is written into dir/certs. It returns once wsguard is ready.
-func Start(ctx context.Context, binary, kubeconfig, dir string) (*testenv.Wsguard, error) {
+// serving certificate is written into dir/certs. args are more flags for `wsguard serve`. It
+// returns once wsguard is ready.
+func Start(ctx context.Context, binary, kubeconfig, dir string, args ...string) (*testenv.Wsguard, error) {
 	logPath := filepath.Join(dir, "wsguard.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -30,7 +32,7 @@ func Start(ctx context.Context, binary, kubeconfig, dir string) (*testenv.Wsguar
 	defer logFile.Close() // wsguard writes through its own descriptor
 	w, err := testenv.StartWsguard(ctx, testenv.WsguardOptions{
 		Binary: binary, Kubeconfig: kubeconfig, CertDir: filepath.Join(dir, "certs"),
-		LogFormat: "json", LogLevel: "info", Output: logFile,
+		LogFormat: "json", LogLevel: "info", Output: logFile, Args: args,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w; see %s", err, logPath)
@@ -165,4 +167,27 @@ func LoadAverage() string {
 // MiB formats bytes as mebibytes with one decimal.
 func MiB(bytes int64) string {
 	return strconv.FormatFloat(float64(bytes)/(1<<20), 'f', 1, 64)
+}
+
+// CPUProfile has wsguard, started with --pprof-bind-address=addr, profile its CPU for the given
+// duration and writes the profile to path (read it with go tool pprof). It blocks meanwhile.
+func CPUProfile(addr string, d time.Duration, path string) error {
+	client := &http.Client{Timeout: d + 30*time.Second}
+	resp, err := client.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds())))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/debug/pprof/profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
