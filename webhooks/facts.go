@@ -184,11 +184,11 @@ func cachedObjects[T any, PT interface {
 		if err != nil {
 			return nil, err
 		}
-		objs := store.List()
-		if namespace != "" {
-			if objs, err = store.ByIndex(toolscache.NamespaceIndex, namespace); err != nil {
-				return nil, err
-			}
+		var objs []any
+		if namespace == "" {
+			objs = store.List()
+		} else if objs, err = store.ByIndex(toolscache.NamespaceIndex, namespace); err != nil {
+			return nil, err
 		}
 		out := make([]*T, 0, len(objs))
 		for _, o := range objs {
