@@ -49,7 +49,7 @@ helm: ## Provide Helm in bin/ (prints its path).
 	@hack/install-helm.sh
 
 .PHONY: bench
-bench: ## Measure latency, throughput and memory, and compare with Kyverno (docs/benchmarks.md); 22 minutes on 2 cores in the last run, plus about 14 for Kyverno's first build (BENCH_KYVERNO=0 leaves Kyverno out, AUDITBENCH_OBJECTS=skip the audit).
+bench: ## Measure latency, throughput and memory, and compare with Kyverno (docs/benchmarks.md); 23 minutes on 2 cores in the last run, plus about 14 for Kyverno's first build (BENCH_KYVERNO=0 leaves Kyverno out, AUDITBENCH_OBJECTS=skip the audit).
 	@assets="$$(ENVTEST_K8S_VERSION=$(ENVTEST_K8S_VERSION) hack/setup-envtest.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" hack/bench.sh
 

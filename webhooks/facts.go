@@ -190,11 +190,15 @@ func cachedObjects[T any, PT interface {
 		} else if objs, err = store.ByIndex(toolscache.NamespaceIndex, namespace); err != nil {
 			return nil, err
 		}
-		out := make([]*T, 0, len(objs))
-		for _, o := range objs {
-			if t, ok := o.(PT); ok {
-				out = append(out, t)
+		out := make([]*T, len(objs))
+		for i, o := range objs {
+			t, ok := o.(PT)
+			if !ok {
+				// A cache transform that stored another type would otherwise leave the facts
+				// silently empty.
+				return nil, fmt.Errorf("the cache's store of %T holds a %T", PT(new(T)), o)
 			}
+			out[i] = t
 		}
 		return out, nil
 	}
