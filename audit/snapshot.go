@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -25,8 +27,9 @@ type Snapshot struct {
 	// the right to; a namespace lists only there.
 	Namespace string
 
-	mu    sync.Mutex
-	lists map[string]client.ObjectList
+	mu     sync.Mutex
+	lists  map[string]client.ObjectList
+	stores map[string]toolscache.Indexer
 }
 
 var _ client.Reader = &Snapshot{}
@@ -89,4 +92,48 @@ func (s *Snapshot) snapshot(ctx context.Context, list client.ObjectList) (client
 	}
 	s.lists[key] = fresh
 	return fresh, nil
+}
+
+// Store is webhooks.FactsReader.Stores over the snapshot: the snapshot's objects of obj's type,
+// indexed by namespace, so that the facts of each object judged point into the snapshot instead
+// of being copied out of it by List. obj must be a built-in type (client-go's scheme).
+func (s *Snapshot) Store(ctx context.Context, obj client.Object) (toolscache.Indexer, error) {
+	gvks, _, err := clientgoscheme.Scheme.ObjectKinds(obj)
+	if err != nil {
+		return nil, err
+	}
+	listGVK := gvks[0].GroupVersion().WithKind(gvks[0].Kind + "List")
+	newList, err := clientgoscheme.Scheme.New(listGVK)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := newList.(client.ObjectList)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a list", listGVK)
+	}
+	all, err := s.snapshot(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%T", list)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if store, ok := s.stores[key]; ok {
+		return store, nil
+	}
+	items, err := meta.ExtractList(all) // pointers into the snapshot's list
+	if err != nil {
+		return nil, err
+	}
+	store := toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{toolscache.NamespaceIndex: toolscache.MetaNamespaceIndexFunc})
+	for _, item := range items {
+		if err := store.Add(item); err != nil {
+			return nil, err
+		}
+	}
+	if s.stores == nil {
+		s.stores = map[string]toolscache.Indexer{}
+	}
+	s.stores[key] = store
+	return store, nil
 }

@@ -116,6 +116,7 @@ func (r *clusterRun) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	facts.Stores = snapshot.Store
 	a := &audit.Auditor{
 		Objects:              live,
 		Facts:                facts,
