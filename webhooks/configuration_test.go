@@ -113,3 +113,36 @@ func selectorString(exprs []metav1.LabelSelectorRequirement) string {
 	}
 	return strings.Join(parts, ";")
 }
+
+// TestConfigurationsSkipWhatDecidesNothing pins the match conditions that read the object: both
+// webhooks skip objects being deleted; the validating one skips objects that opted out, and the
+// mutating one only those that record no defaults of wsguard's (it must still release them). The
+// install suite checks what the API server makes of them.
+func TestConfigurationsSkipWhatDecidesNothing(t *testing.T) {
+	mutating, validating := Configurations(DefaultConfigurationOptions())
+	names := func(conds []admissionv1.MatchCondition) map[string]string {
+		out := map[string]string{}
+		for _, c := range conds {
+			out[c.Name] = c.Expression
+		}
+		return out
+	}
+	for _, w := range mutating.Webhooks {
+		got := names(w.MatchConditions)
+		if !strings.Contains(got["not-being-deleted"], "deletionTimestamp") {
+			t.Errorf("%s: no condition skipping objects being deleted", w.Name)
+		}
+		if e := got["not-opted-out-without-defaults"]; !strings.Contains(e, "'wsguard.io/websocket'") || !strings.Contains(e, "'wsguard.io/defaults'") {
+			t.Errorf("%s: the opt-out condition must spare objects that record defaults: %q", w.Name, e)
+		}
+		if _, ok := got["not-opted-out"]; ok {
+			t.Errorf("%s: the mutating webhook must see opted-out objects that record defaults", w.Name)
+		}
+	}
+	for _, w := range validating.Webhooks {
+		got := names(w.MatchConditions)
+		if !strings.Contains(got["not-being-deleted"], "deletionTimestamp") || !strings.Contains(got["not-opted-out"], "'wsguard.io/websocket'") {
+			t.Errorf("%s: conditions %v, want not-being-deleted and not-opted-out", w.Name, got)
+		}
+	}
+}
