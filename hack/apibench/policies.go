@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/wsguard/wsguard/defaults"
 )
@@ -183,20 +178,8 @@ func installPolicies(ctx context.Context, cp *controlPlane) error {
 		"PRESTOP", fmt.Sprint(p.PreStopSeconds), "DRAIN", fmt.Sprint(p.DrainSeconds),
 		"MIN_TIMEOUT", fmt.Sprint(p.MinTimeoutSeconds), "TIMEOUT", fmt.Sprint(p.TimeoutSeconds),
 	).Replace(nativePolicies + policyBindings())
-	decoder := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
-	for {
-		obj := &unstructured.Unstructured{}
-		if err := decoder.Decode(&obj.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("native policies: %w", err)
-		}
-		if len(obj.Object) == 0 {
-			continue
-		}
-		if err := cp.client.Create(ctx, obj); err != nil {
-			return fmt.Errorf("creating %s %s: %w", obj.GetKind(), obj.GetName(), err)
-		}
+	if err := createAll(ctx, cp.client, manifest); err != nil {
+		return fmt.Errorf("native policies: %w", err)
 	}
+	return nil
 }
